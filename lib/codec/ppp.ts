@@ -363,9 +363,9 @@ export function readMagicNumber(option: PppOption): number | null {
 }
 
 // RFC 1990 §5.1.3 endpoint discriminator classes.
-const ENDPOINT_CLASSES = ['null', 'locally assigned', 'IP address', 'IEEE 802.1 address', 'magic-number block', 'directory number'];
+const ENDPOINT_CLASSES: readonly string[] = ['null', 'locally assigned', 'IP address', 'IEEE 802.1 address', 'magic-number block', 'directory number'];
 // RFC 1570 §2.3 callback operations (6 is Microsoft's Callback Control Protocol).
-const CALLBACK_OPERATIONS = ['by authentication', 'dialing string', 'location identifier', 'E.164 number', 'distinguished name', 'reserved', 'CBCP'];
+const CALLBACK_OPERATIONS: readonly string[] = ['by authentication', 'dialing string', 'location identifier', 'E.164 number', 'distinguished name', 'reserved', 'CBCP'];
 
 export interface DescribedOption {
   type: number;
