@@ -1,0 +1,163 @@
+// A real HTTP proxy for tests: tinyproxy (Debian package "tinyproxy"), run in the foreground on a free
+// loopback port with a generated config. tinyproxy answers 407 to a CONNECT without credentials and 401
+// to wrong ones, 403 to a port outside its ConnectPort list, and 500 when it cannot reach the target.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TinyproxyOptions {
+  /** tinyproxy's config grammar allows only [-A-Za-z0-9._] in user and password. */
+  basicAuth?: { user: string; password: string };
+  /** Ports CONNECT may reach; tinyproxy allows every port when none is listed. */
+  connectPorts?: number[];
+}
+
+export interface Tinyproxy {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The part of a tap test that requireProgram uses. */
+export interface TestLike {
+  fail(message: string): unknown;
+  plan(count: number, comment?: string): void;
+}
+
+const START_TIMEOUT_MS = 5000;
+
+export function programAvailable(program: string): boolean {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    try {
+      fs.accessSync(path.join(dir, program), fs.constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+export function tinyproxyAvailable(): boolean {
+  return programAvailable('tinyproxy');
+}
+
+/**
+ * True when `program` is on PATH. Otherwise the test is skipped with a one-line reason, except in CI
+ * (CI=true), where a missing program fails the test: CI installs it, so its absence is a broken setup.
+ */
+export function requireProgram(t: TestLike, program: string): boolean {
+  if (programAvailable(program)) return true;
+  if (process.env.CI === 'true') {
+    t.fail(`${program} is not installed, and CI must run this test (install the ${program} package)`);
+  } else {
+    t.plan(0, `${program} not installed`);
+  }
+  return false;
+}
+
+export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Tinyproxy> {
+  const auth = options.basicAuth;
+  if (auth !== undefined && !/^[-A-Za-z0-9._]+$/.test(auth.user + auth.password)) {
+    throw new Error('tinyproxy BasicAuth accepts only letters, digits, "-", "." and "_"');
+  }
+  let lastError: unknown = null;
+  // A port found free can be taken before tinyproxy binds it: try a few.
+  for (let i = 0; i < 3; i++) {
+    try {
+      return await startOnce(await freePort(), options);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function startOnce(port: number, options: TinyproxyOptions): Promise<Tinyproxy> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sstp-probe-tinyproxy-'));
+  const lines = [
+    `Port ${port}`,
+    'Listen 127.0.0.1',
+    'Timeout 30',
+    'MaxClients 16',
+    'LogLevel Warning',
+    'Allow 127.0.0.1',
+    ...(options.basicAuth !== undefined ? [`BasicAuth ${options.basicAuth.user} ${options.basicAuth.password}`] : []),
+    ...(options.connectPorts ?? []).map((p) => `ConnectPort ${p}`),
+  ];
+  const configPath = path.join(dir, 'tinyproxy.conf');
+  fs.writeFileSync(configPath, `${lines.join('\n')}\n`);
+
+  const child = spawn('tinyproxy', ['-d', '-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    if (output.length < 8192) output += chunk.toString();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const killAtExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killAtExit);
+
+  const cleanup = async (): Promise<void> => {
+    process.off('exit', killAtExit);
+    await stop(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitUntilAccepting(port, child, () => output);
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${port}`, port, close: cleanup };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitUntilAccepting(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const until = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < until) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`tinyproxy exited during start-up: ${output().trim()}`);
+    }
+    if (await accepts(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`tinyproxy did not accept connections on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms`);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await exited;
+  clearTimeout(timer);
+}
