@@ -1,0 +1,267 @@
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import type { ProbeReport } from './types.js';
+import { UsageError } from './errors.js';
+import { VERSION } from './version.js';
+import { parseTarget } from './target.js';
+import type { ProbeOptions } from './probe.js';
+import type { ListedTarget } from './targets.js';
+import { normalizeThumbprint } from './diagnose/thumbprint.js';
+import { parseNetshSslcert } from './diagnose/netsh.js';
+
+// argv in, exit code out. The bin wraps this with the real process; tests call it with their own streams.
+// Startup cost matters for a CLI: only yargs and a few small modules load here; the probe (and with it
+// node-forge, undici, the diagnosis), the renderers and the demo are imported inside the handlers that use
+// them, so `--help` and usage errors never pay for them.
+
+// The defaults shown in --help, kept here so that --help does not load probe.ts and fleet.ts;
+// test/cold-start.test.ts checks that they match the ones those modules apply.
+export const HELP_DEFAULTS = { timeoutMs: 30_000, stepTimeoutMs: 10_000, concurrency: 32 } as const;
+
+export const EXIT = { HEALTHY: 0, PROBLEM: 1, USAGE: 2, INTERNAL: 3 } as const;
+
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  /** Cancelled on Ctrl-C. */
+  signal?: AbortSignal;
+  /** Read by `--targets -`. */
+  stdin?: AsyncIterable<string | Buffer>;
+}
+
+const EXAMPLES: Array<[string, string]> = [
+  ['$0 vpn.contoso.com', 'probe the SSTP server on port 443'],
+  ['$0 vpn.contoso.com:8443 --json', 'another port, machine-readable report'],
+  ['$0 vpn.contoso.com --expect-sha1 "AB CD ..."', 'compare with the hash the server is configured with'],
+  ['$0 vpn.contoso.com --netsh-sslcert sslcert.txt', 'compare with a saved `netsh http show sslcert`'],
+  ['$0 203.0.113.7 --sni vpn.contoso.com', 'dial an address, present a name'],
+  ['$0 demo', 'probe the bundled fixture server on loopback, one scenario per failure cause'],
+  ['$0 vpn1.contoso.com vpn2.contoso.com:8443', 'several servers: one line each as they finish, then a table'],
+  ['$0 --targets servers.txt --json > out.ndjson', 'a list (one host[:port] per line, # comments): one JSON report per line'],
+  ['$0 --targets servers.txt --shard 2/4', 'the 2nd of 4 shards: every 4th target starting with the 2nd'],
+];
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const color = wantsColor(io);
+  try {
+    let exitCode: number = EXIT.HEALTHY;
+    const parser = yargs(argv)
+      .scriptName('sstp-probe')
+      .usage('$0 <host[:port]> [options]\n$0 <host[:port]>... | --targets <file> [options]\n\nTells you why an SSTP VPN connection fails, walking the path a real client walks:\nDNS, TCP, TLS, SSTP_DUPLEX_POST, and the SSTP control handshake.')
+      .command(
+        'demo',
+        'start the bundled fixture SSTP server on loopback and probe each scenario',
+        (y) => y
+          .option('scenario', { type: 'string', array: true, describe: 'only these scenarios (by name)' })
+          .option('list', { type: 'boolean', describe: 'list the scenarios and exit' }),
+        async (args) => {
+          const { runDemo } = await import('./demo.js');
+          exitCode = await runDemo({
+            json: Boolean(args.json),
+            color,
+            list: Boolean(args.list),
+            scenarios: (args.scenario as string[] | undefined) ?? [],
+            stepTimeoutMs: args['step-timeout'] as number | undefined,
+          }, io);
+        },
+      )
+      .command(
+        '$0 [target..]',
+        'probe one or more SSTP servers',
+        (y) => y.positional('target', { type: 'string', array: true, describe: 'host name or address, optionally with :port' }),
+        async (args) => {
+          const given = ((args.target as unknown[] | undefined) ?? []).map(String);
+          if (given.length !== 1 || args.targets !== undefined || args.shard !== undefined) {
+            exitCode = await runFleet(given, args, color, io);
+            return;
+          }
+          const options = probeOptionsFrom(args, io);
+          const target = parseTarget(given[0]!, options.port);
+          const { probe } = await import('./probe.js');
+          const report = await probe(target, options);
+          exitCode = await emitReport(report, Boolean(args.json), color, io);
+        },
+      )
+      .option('port', { alias: 'p', type: 'number', describe: 'port (default 443, or the one in the target)' })
+      .option('json', { type: 'boolean', describe: 'print the report as JSON (schema: schema/report.schema.json)' })
+      .option('timeout', { type: 'number', describe: `deadline for the whole probe in ms (default ${HELP_DEFAULTS.timeoutMs})` })
+      .option('step-timeout', { type: 'number', describe: `deadline for each step in ms (default ${HELP_DEFAULTS.stepTimeoutMs})` })
+      .option('targets', { type: 'string', describe: 'file listing targets, one host[:port] per line (# comments, blank lines ok; - reads stdin)' })
+      .option('concurrency', { type: 'number', describe: `how many targets are probed at once (default ${HELP_DEFAULTS.concurrency})` })
+      .option('shard', { type: 'string', describe: 'i/n: probe only every n-th target, starting with the i-th (1 <= i <= n), to split a list across n jobs' })
+      .option('sni', { type: 'string', describe: 'server name to send in TLS (default: the host name); --no-sni sends none' })
+      .option('all-addresses', { type: 'boolean', default: true, describe: 'probe every resolved address (--no-all-addresses: only the first)' })
+      .option('expect-sha1', { type: 'string', describe: 'SHA-1 certificate hash the server is configured with' })
+      .option('expect-sha256', { type: 'string', describe: 'SHA-256 certificate hash the server is configured with' })
+      .option('netsh-sslcert', { type: 'string', describe: 'file with the output of `netsh http show sslcert` from the server' })
+      .option('ca', { type: 'string', array: true, describe: 'PEM file of extra trusted CA certificates (repeatable)' })
+      .example(EXAMPLES)
+      .epilog('Exit codes: 0 healthy, 1 a problem was found, 2 usage error.\nSeveral targets: exit 0 only when every one is healthy; a host:port listed twice is probed once.\nDEBUG=sstp-probe:* shows what happens on the wire.')
+      .version(VERSION)
+      .alias('h', 'help')
+      .alias('V', 'version')
+      .strict()
+      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .exitProcess(false)
+      .fail((message, error) => {
+        throw error ?? new UsageError(message);
+      });
+    let printed = '';
+    await parser.parseAsync(argv, {}, (error, _args, output) => {
+      if (error) throw error;
+      printed = output;
+    });
+    if (printed) io.stdout.write(`${printed}\n`);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof UsageError || (error as { name?: string }).name === 'YError') {
+      io.stderr.write(`sstp-probe: ${(error as Error).message}\nTry 'sstp-probe --help'.\n`);
+      return EXIT.USAGE;
+    }
+    io.stderr.write(`sstp-probe: internal error: ${(error as Error).message ?? String(error)}\n`);
+    if (io.env.DEBUG) io.stderr.write(`${(error as Error).stack ?? ''}\n`);
+    return EXIT.INTERNAL;
+  }
+}
+
+function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): ProbeOptions & { port?: number } {
+  const options: ProbeOptions & { port?: number } = {};
+  if (args.port !== undefined) options.port = positiveInteger(args.port, '--port', 65535);
+  if (args.timeout !== undefined) options.timeoutMs = positiveInteger(args.timeout, '--timeout');
+  if (args['step-timeout'] !== undefined) options.stepTimeoutMs = positiveInteger(args['step-timeout'], '--step-timeout');
+  if (args.sni === false) options.sni = null;
+  else if (typeof args.sni === 'string') {
+    if (args.sni.trim() === '') throw new UsageError('--sni needs a name (use --no-sni to send none)');
+    options.sni = args.sni.trim();
+  }
+  options.allAddresses = args['all-addresses'] !== false;
+  if (args['expect-sha1'] !== undefined) options.expectSha1 = thumbprintFlag(args['expect-sha1'], '--expect-sha1', 40);
+  if (args['expect-sha256'] !== undefined) options.expectSha256 = thumbprintFlag(args['expect-sha256'], '--expect-sha256', 64);
+  if (typeof args['netsh-sslcert'] === 'string') {
+    options.netshBindings = parseNetshSslcert(readTextFile(args['netsh-sslcert'], '--netsh-sslcert'));
+  }
+  const caFiles = (args.ca as string[] | undefined) ?? [];
+  const extraCa = caFiles.map((file) => readPemCertificates(file));
+  if (extraCa.length) options.trustedCaPems = extraCa.flat();
+  if (io.signal) options.signal = io.signal;
+  return options;
+}
+
+async function emitReport(report: ProbeReport, json: boolean, color: boolean, io: CliIo): Promise<number> {
+  if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    const { renderText } = await import('./report/text.js');
+    io.stdout.write(renderText(report, { color }));
+  }
+  return report.ok ? EXIT.HEALTHY : EXIT.PROBLEM;
+}
+
+/**
+ * Several targets (arguments and/or --targets): each is probed once (duplicates are dropped, first
+ * occurrence kept), --shard keeps its share, and results stream out as they finish: NDJSON with --json,
+ * else one line per target and a table at the end. Exit 0 only when every target probed is ok.
+ */
+async function runFleet(given: string[], args: Record<string, unknown>, color: boolean, io: CliIo): Promise<number> {
+  const targets = await import('./targets.js');
+  const options = probeOptionsFrom(args, io);
+  const listed: ListedTarget[] = targets.parseTargetArgs(given, options.port);
+  if (args.targets !== undefined) {
+    const file = String(args.targets);
+    const text = file === '-' ? await readStdin(io) : readTextFile(file, '--targets');
+    listed.push(...targets.parseTargetList(text, { port: options.port, source: `--targets ${file === '-' ? '(stdin)' : file}` }));
+    if (listed.length === 0) throw new UsageError(`--targets ${file === '-' ? '(stdin)' : file}: the list holds no target`);
+  }
+  if (listed.length === 0) throw new UsageError('give a target (host[:port]), several, or --targets <file>');
+  const shard = args.shard === undefined ? null : targets.parseShard(String(args.shard));
+  const concurrency = args.concurrency === undefined ? HELP_DEFAULTS.concurrency : positiveInteger(args.concurrency, '--concurrency', 100_000);
+  const json = Boolean(args.json);
+  const { unique, duplicates } = targets.dedupeTargets(listed);
+  const chosen = shard ? targets.selectShard(unique, shard) : unique;
+  if (duplicates.length && json) io.stderr.write(`sstp-probe: ${duplicates.length} duplicate target(s) probed once\n`);
+  if (chosen.length === 0) {
+    io.stderr.write(`sstp-probe: shard ${shard!.index}/${shard!.count} of ${unique.length} target(s) is empty: nothing to probe\n`);
+    return EXIT.HEALTHY;
+  }
+
+  const [{ probeMany }, { ndjsonLine }, summary, { createProgressLine }] = await Promise.all([
+    import('./fleet.js'),
+    import('./report/ndjson.js'),
+    import('./report/summary.js'),
+    import('./progress.js'),
+  ]);
+  const started = performance.now();
+  // On stderr, and only on a terminal; with --json only when stdout goes elsewhere, so it never mixes into it.
+  const progress = createProgressLine(io.stderr, { enabled: !json || !io.stdout.isTTY });
+  const finished: ProbeReport[] = [];
+  let failed = 0;
+  const state = () => ({ done: finished.length, total: chosen.length, failed, elapsedMs: performance.now() - started });
+  const onStep = (): void => progress.update(state());
+  for await (const report of probeMany(chosen.map((entry) => entry.target), { ...options, concurrency, onStep })) {
+    finished.push(report);
+    if (!report.ok) failed++;
+    progress.around(() => io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color })));
+    progress.update(state());
+  }
+  progress.clear();
+  const notProbed = chosen.length - finished.length;
+  if (!json) {
+    const order = new Map(chosen.map((entry, index) => [targets.targetKey(entry.target), index]));
+    const inOrder = [...finished].sort((a, b) => order.get(targets.targetKey(a.target))! - order.get(targets.targetKey(b.target))!);
+    const footer = { elapsedMs: performance.now() - started, duplicates: duplicates.length, notProbed };
+    io.stdout.write(`\n${summary.renderSummary(inOrder, footer, { color })}`);
+  } else if (notProbed > 0) {
+    io.stderr.write(`sstp-probe: cancelled: ${notProbed} of ${chosen.length} target(s) not probed\n`);
+  }
+  return failed === 0 && notProbed === 0 ? EXIT.HEALTHY : EXIT.PROBLEM;
+}
+
+async function readStdin(io: CliIo): Promise<string> {
+  if (!io.stdin) throw new UsageError('--targets -: standard input is not available');
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of io.stdin) text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
+function thumbprintFlag(value: unknown, flag: string, digits: 40 | 64): string {
+  let normalized: string;
+  try {
+    normalized = normalizeThumbprint(String(value));
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+  if (normalized.length !== digits) throw new UsageError(`${flag} takes ${digits} hex digits, "${String(value)}" has ${normalized.length}`);
+  return normalized;
+}
+
+function positiveInteger(value: unknown, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > max) {
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not "${String(value)}"`);
+  }
+  return number;
+}
+
+export function readTextFile(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
+    throw new UsageError(`${flag}: cannot read "${file}": ${why}`);
+  }
+}
+
+function readPemCertificates(file: string): string[] {
+  const text = readTextFile(file, '--ca');
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new UsageError(`--ca: "${file}" holds no PEM certificate`);
+  return blocks;
+}
+
+function wantsColor(io: CliIo): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return Boolean(io.stdout.isTTY);
+}

@@ -1,0 +1,110 @@
+import { createServer } from 'node:net';
+import type { ProbeReport } from './types.js';
+import type { CliIo } from './cli.js';
+import { UsageError } from './errors.js';
+import { probe } from './probe.js';
+import { createCertFactory } from '../fixtures/certs.js';
+import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
+import { SCENARIOS } from '../fixtures/scenarios/index.js';
+import type { Scenario } from '../fixtures/scenario.js';
+
+// `sstp-probe demo`: the first thing a new user runs. Starts the fixture server on loopback once per
+// scenario, probes each, and shows that the probe names the cause each scenario was built to show.
+
+export interface DemoOptions {
+  json: boolean;
+  color: boolean;
+  list: boolean;
+  scenarios: string[];
+  stepTimeoutMs?: number;
+}
+
+export interface DemoResult {
+  scenario: string;
+  summary: string;
+  expected: string | null;
+  found: string[];
+  matched: boolean;
+  report: ProbeReport;
+}
+
+export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> {
+  if (options.list) {
+    for (const scenario of SCENARIOS) io.stdout.write(`${scenario.name.padEnd(28)} ${scenario.summary}\n`);
+    return 0;
+  }
+  const unknown = options.scenarios.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((n) => `"${n}"`).join(', ')} (see 'sstp-probe demo --list')`);
+  const chosen = options.scenarios.length ? SCENARIOS.filter((s) => options.scenarios.includes(s.name)) : SCENARIOS;
+  if (!options.json) io.stdout.write(`Probing ${chosen.length} fixture scenarios on 127.0.0.1...\n\n`);
+  const results = await demoScenarios(chosen, { stepTimeoutMs: options.stepTimeoutMs ?? 1_500, ...(io.signal ? { signal: io.signal } : {}) });
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    const mark = (ok: boolean): string => (options.color ? (ok ? '\x1b[32m✔\x1b[0m' : '\x1b[31m✘\x1b[0m') : ok ? '✔' : '✘');
+    for (const result of results) {
+      const said = result.found.length ? result.found.join(', ') : 'healthy';
+      io.stdout.write(`${mark(result.matched)} ${result.scenario.padEnd(24)} ${said.padEnd(34)} ${result.summary}\n`);
+    }
+    const failed = results.filter((r) => !r.matched).length;
+    io.stdout.write(`\n${results.length - failed} of ${results.length} scenarios diagnosed as expected.\n`);
+    io.stdout.write(`Probe one yourself: the healthy server is what 'sstp-probe <your-server>' should look like.\n`);
+  }
+  return results.every((r) => r.matched) ? 0 : 1;
+}
+
+/** Starts each scenario's server, probes it, and compares the error causes found with the expected one. */
+export async function demoScenarios(
+  scenarios: Scenario[],
+  options: { stepTimeoutMs: number; signal?: AbortSignal; concurrency?: number },
+): Promise<DemoResult[]> {
+  const factory = createCertFactory();
+  const results: DemoResult[] = new Array(scenarios.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < scenarios.length) {
+      const index = next++;
+      results[index] = await demoOne(scenarios[index]!, factory, options);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 6 }, worker));
+  return results;
+}
+
+async function demoOne(scenario: Scenario, factory: ReturnType<typeof createCertFactory>, options: { stepTimeoutMs: number; signal?: AbortSignal }): Promise<DemoResult> {
+  let server: FixtureServer | null = null;
+  try {
+    let target: string;
+    let trusted: string[] = [];
+    if (scenario.closedPort) {
+      target = `127.0.0.1:${await unusedPort()}`;
+    } else {
+      server = await startFixtureServer(scenario, { factory });
+      target = server.address;
+      trusted = server.trustedCaPems;
+    }
+    const report = await probe(target, {
+      stepTimeoutMs: options.stepTimeoutMs,
+      timeoutMs: options.stepTimeoutMs * 6,
+      trustedCaPems: trusted,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const found = report.findings.filter((f) => f.severity === 'error').map((f) => f.cause);
+    const matched = scenario.expectCause === null ? found.length === 0 : found.includes(scenario.expectCause);
+    return { scenario: scenario.name, summary: scenario.summary, expected: scenario.expectCause, found, matched, report };
+  } finally {
+    await server?.close();
+  }
+}
+
+/** A loopback port with nothing listening: bind, note the port, close. */
+export function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

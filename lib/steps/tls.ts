@@ -1,0 +1,126 @@
+import { connect, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { StepResult, TlsInfo } from '../types.js';
+import { finishStep } from './result.js';
+
+// The TLS step connects the way an SSTP client does (SNI = the name dialled) but enforces nothing: the
+// verdict Node reaches is recorded as evidence and the certificate checks run later as pure functions.
+// Old protocol versions and weak ciphers are allowed on purpose so that an old server is described, not refused.
+
+export interface TlsStepOutcome {
+  step: StepResult;
+  info: TlsInfo;
+  /** DER of the certificates the server presented, leaf first. */
+  chain: Buffer[];
+  socket: TLSSocket | null;
+}
+
+export function tlsStep(
+  transport: Duplex,
+  options: { sni: string | null; timeoutMs: number; signal?: AbortSignal; extraCaPems?: string[] },
+): Promise<TlsStepOutcome> {
+  const startedAt = performance.now();
+  const info: TlsInfo = {
+    sni: options.sni,
+    protocol: null,
+    cipher: null,
+    authorizationError: null,
+    failure: null,
+    failureDetail: null,
+  };
+  return new Promise<TlsStepOutcome>((resolve) => {
+    let settled = false;
+    const socket = connect({
+      socket: transport,
+      ...(options.sni ? { servername: options.sni } : {}),
+      rejectUnauthorized: false,
+      // Extra CAs are added to Node's roots (not instead of them) so the recorded verdict matches a client
+      // that trusts both.
+      ...(options.extraCaPems?.length ? { ca: [...rootCertificates, ...options.extraCaPems] } : {}),
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    const settle = (outcome: TlsStepOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.removeListener('error', onError);
+      socket.on('error', ignoreError);
+      if (!outcome.socket) {
+        socket.destroy();
+        transport.destroy();
+      }
+      resolve(outcome);
+    };
+    const fail = (failure: string, code: string, detail: string): void => {
+      if (settled) return;
+      info.failure = failure;
+      info.failureDetail = detail;
+      settle({ step: finishStep('tls', 'fail', code, startedAt, detail), info, chain: [], socket: null });
+    };
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const kind = classifyHandshakeError(error);
+      fail(kind.failure, kind.code, kind.detail);
+    };
+    const onAbort = (): void => fail('aborted', 'aborted', 'cancelled');
+    const timer = setTimeout(
+      () => fail('timeout', 'timeout', `no TLS handshake within ${options.timeoutMs} ms`),
+      options.timeoutMs,
+    );
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', onError);
+    socket.once('close', () => fail('closed', 'closed', 'the server closed the connection during the TLS handshake'));
+    socket.once('secureConnect', () => {
+      info.protocol = socket.getProtocol() ?? null;
+      info.cipher = socket.getCipher()?.name ?? null;
+      const verdict = socket.authorizationError;
+      info.authorizationError = verdict ? String((verdict as NodeJS.ErrnoException).code ?? verdict) : null;
+      const chain = peerChain(socket);
+      if (chain.length === 0) {
+        fail('no-certificate', 'no-certificate', 'the server completed TLS without presenting a certificate');
+        return;
+      }
+      const detail = `${info.protocol ?? '?'} ${info.cipher ?? '?'}${info.authorizationError ? `, not trusted by Node (${info.authorizationError})` : ''}`;
+      settle({ step: finishStep('tls', 'pass', 'established', startedAt, detail), info, chain, socket });
+    });
+  });
+}
+
+function classifyHandshakeError(error: NodeJS.ErrnoException): { failure: string; code: string; detail: string } {
+  const message = error.message ?? String(error);
+  if (error.code === 'ECONNRESET') {
+    if (/before secure TLS connection/i.test(message)) {
+      return { failure: 'closed', code: 'closed', detail: 'the server closed the connection during the TLS handshake' };
+    }
+    return { failure: 'reset', code: 'reset', detail: 'the server reset the connection during the TLS handshake (TCP RST)' };
+  }
+  const alert = /alert ([a-z ]+)/i.exec(message);
+  if (alert) {
+    return { failure: 'alert', code: 'alert', detail: `the server sent a TLS alert: ${alert[1]!.trim()}` };
+  }
+  if (error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || error.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(message)) {
+    return { failure: 'not-tls', code: 'not-tls', detail: 'the server answered with something that is not TLS (plain HTTP on this port?)' };
+  }
+  if (/no protocols available|unsupported protocol|no shared cipher|version too low/i.test(message)) {
+    return { failure: 'protocol', code: 'protocol', detail: `no common TLS protocol or cipher: ${message}` };
+  }
+  return { failure: 'error', code: 'error', detail: `TLS handshake failed: ${error.code ?? message}` };
+}
+
+function peerChain(socket: TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: PeerCertificate | DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(Buffer.from(cert.raw));
+    const next: DetailedPeerCertificate | undefined = (cert as DetailedPeerCertificate).issuerCertificate;
+    if (!next || next === cert) break;
+    cert = next;
+  }
+  return chain;
+}
+
+function ignoreError(): void {}

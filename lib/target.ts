@@ -1,0 +1,59 @@
+import { isIP } from 'node:net';
+import type { Target } from './types.js';
+import { UsageError } from './errors.js';
+
+export const DEFAULT_PORT = 443;
+
+/**
+ * Accepts `host`, `host:port`, `[v6]`, `[v6]:port`, a bare IPv6 literal, or an `https://host[:port]/...` URL
+ * (administrators often paste the SSTP URL itself). An explicit `port` argument wins over a port in the text.
+ */
+export function parseTarget(input: string, port?: number): Target {
+  const text = input.trim();
+  if (text === '') throw new UsageError('the target is empty: give a host name or address, e.g. vpn.contoso.com');
+  let host: string;
+  let textPort: string | undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new UsageError(`"${input}" is not a valid URL`);
+    }
+    if (url.protocol !== 'https:') throw new UsageError(`SSTP runs over HTTPS: "${url.protocol}" URLs cannot be probed`);
+    host = url.hostname.replace(/^\[|\]$/g, '');
+    textPort = url.port || undefined;
+  } else if (text.startsWith('[')) {
+    const match = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+    if (!match) throw new UsageError(`"${input}" is not a valid [IPv6]:port target`);
+    host = match[1]!;
+    textPort = match[2];
+  } else if (isIP(text) === 6) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon >= 0 && text.indexOf(':') !== colon) throw new UsageError(`"${input}" looks like an IPv6 address with a port: write it as [address]:port`);
+    host = colon >= 0 ? text.slice(0, colon) : text;
+    textPort = colon >= 0 ? text.slice(colon + 1) : undefined;
+  }
+  if (host.startsWith('[') || (isIP(host) === 0 && !isHostName(host))) {
+    throw new UsageError(`"${host}" is not a valid host name or IP address`);
+  }
+  const chosen = port ?? (textPort === undefined ? DEFAULT_PORT : parsePort(textPort, input));
+  if (!Number.isInteger(chosen) || chosen < 1 || chosen > 65535) throw new UsageError(`port ${chosen} is out of range (1-65535)`);
+  return { host: host.toLowerCase(), port: chosen };
+}
+
+function parsePort(text: string, input: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`"${input}" has an invalid port "${text}"`);
+  return Number(text);
+}
+
+function isHostName(host: string): boolean {
+  if (host.length > 253) return false;
+  return host.split('.').every((label, i, all) => (label === '' ? i === all.length - 1 && i > 0 : /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i.test(label)));
+}
+
+export function formatTarget(target: Target): string {
+  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+}

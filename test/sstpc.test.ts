@@ -1,0 +1,55 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { fixtureStarter } from './helpers/fixture.js';
+import { hasProgram, skipWithout } from './helpers/programs.js';
+
+// A real SSTP client (Debian's sstpc) against the fixture server proves the fixture speaks real SSTP, so what
+// the probe learns from it carries over to real servers.
+
+const start = fixtureStarter();
+
+function runSstpc(port: number, until: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('sstpc', ['--nolaunchpppd', '--log-stderr', '--log-level', '4', '--cert-warn', `127.0.0.1:${port}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const finish = (): void => {
+      clearTimeout(timer);
+      child.kill('SIGTERM');
+      resolve(log);
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    const collect = (chunk: Buffer): void => {
+      log += chunk.toString();
+      if (until.test(log)) finish();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', (error) => {
+      log += `\nspawn failed: ${error.message}`;
+      finish();
+    });
+    child.on('exit', () => finish());
+  });
+}
+
+t.test('sstpc reaches the Call Connect Ack against the healthy fixture', { skip: skipWithout('sstpc', 'sstp-client') }, async (t) => {
+  if (!t.ok(hasProgram('sstpc'), 'sstpc is installed (.ci/run installs sstp-client)')) return;
+  const server = await start(t, 'healthy');
+  const log = await runSstpc(server.port, /Started PPP Link Negotiation/, 15_000);
+  t.match(log, /CONNECT ACK/, 'sstpc decoded our Call Connect Ack');
+  t.match(log, /CRYPTO BIND REQ/, 'with its Crypto Binding Request attribute');
+  t.match(log, /Started PPP Link Negotiation/, 'and moved on to PPP, as after a real server');
+  const request = server.events.find((e) => e.type === 'http-request');
+  t.match(request, { method: 'SSTP_DUPLEX_POST', version: '1.1' }, 'the fixture parsed sstpc\'s request');
+  t.ok(server.events.some((e) => e.type === 'sstp' && e.message === 'CALL_CONNECT_REQUEST'), 'and its Call Connect Request');
+});
+
+t.test('sstpc sees the NAK of the sstp-nak scenario as a failure', { skip: skipWithout('sstpc', 'sstp-client') }, async (t) => {
+  if (!t.ok(hasProgram('sstpc'), 'sstpc is installed')) return;
+  const server = await start(t, 'sstp-nak');
+  const log = await runSstpc(server.port, /NAK|Disconnect|failed|error/i, 10_000);
+  t.notMatch(log, /Started PPP Link Negotiation/, 'sstpc did not proceed to PPP');
+  t.match(log, /CONNECT NAK|NAK/i, 'sstpc logged the NAK');
+});
