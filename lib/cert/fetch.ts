@@ -1,0 +1,164 @@
+// Bounded HTTP fetches for CRLs, OCSP and AIA certificates. Every fetch ends in one outcome from a small
+// closed set (never an exception), within a deadline and a size cap. undici is imported on first use so
+// runs that never check revocation do not pay for it. A `dispatcher` (e.g. a ProxyAgent) can be passed in.
+
+import type { Dispatcher } from 'undici';
+
+export const FETCH_OUTCOMES = {
+  ok: 'a 2xx answer within the size cap',
+  'http-status': 'the server answered with a non-2xx status',
+  timeout: 'no complete answer before the deadline',
+  refused: 'the TCP connection was refused',
+  dns: 'the host name did not resolve',
+  reset: 'the connection was reset or closed early',
+  'too-large': 'the answer exceeded the size cap',
+  'unsupported-scheme': 'not an http(s) URL (e.g. ldap://), not fetched',
+  aborted: 'the caller cancelled the fetch',
+  error: 'any other failure',
+} as const;
+export type FetchOutcome = keyof typeof FETCH_OUTCOMES;
+
+export interface FetchOptions {
+  method?: 'GET' | 'POST';
+  body?: Buffer;
+  contentType?: string;
+  /** Deadline for the whole fetch including redirects (default 10 s). */
+  timeoutMs?: number;
+  /** Largest accepted body (default 10 MiB). */
+  maxBytes?: number;
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+  /** Redirects followed for GET (default 3). */
+  maxRedirects?: number;
+}
+
+export interface FetchResult {
+  /** The URL asked for, without any user:password part. */
+  url: string;
+  outcome: FetchOutcome;
+  httpStatus: number | null;
+  body: Buffer | null;
+  contentType: string | null;
+  detail: string | null;
+  durationMs: number;
+}
+
+/** Drops user:password from a URL so it can appear in results and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export async function fetchBounded(url: string, options: FetchOptions = {}): Promise<FetchResult> {
+  const started = performance.now();
+  const shown = redactUrl(url);
+  const done = (outcome: FetchOutcome, rest: Partial<FetchResult> = {}): FetchResult => ({
+    url: shown,
+    outcome,
+    httpStatus: null,
+    body: null,
+    contentType: null,
+    detail: null,
+    ...rest,
+    durationMs: Math.round(performance.now() - started),
+  });
+  if (!/^https?:\/\//i.test(url)) return done('unsupported-scheme', { detail: `scheme ${url.split(':')[0] ?? ''} is not fetched` });
+
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const onAbort = (): void => controller.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) controller.abort();
+  try {
+    const { request } = await import('undici');
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const res = await request(current, {
+        method: options.method ?? 'GET',
+        headers: {
+          ...(options.contentType ? { 'content-type': options.contentType } : {}),
+          'user-agent': 'sstp-probe',
+        },
+        body: options.body,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      });
+      const location = res.headers.location;
+      if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && (options.method ?? 'GET') === 'GET' && hop < (options.maxRedirects ?? 3)) {
+        await res.body.dump();
+        current = new URL(location, current).toString();
+        continue;
+      }
+      const contentType = typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : null;
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        await res.body.dump();
+        return done('http-status', { httpStatus: res.statusCode, contentType, detail: `HTTP ${res.statusCode}` });
+      }
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.body.destroy();
+        return done('too-large', { httpStatus: res.statusCode, contentType, detail: `Content-Length ${declared} exceeds ${maxBytes}` });
+      }
+      const parts: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          res.body.destroy();
+          return done('too-large', { httpStatus: res.statusCode, contentType, detail: `body exceeds ${maxBytes} bytes` });
+        }
+        parts.push(chunk as Buffer);
+      }
+      return done('ok', { httpStatus: res.statusCode, contentType, body: Buffer.concat(parts) });
+    }
+  } catch (error) {
+    const outcome = timedOut ? 'timeout' : options.signal?.aborted ? 'aborted' : classify(error);
+    return done(outcome, { detail: timedOut ? `no answer within ${timeoutMs} ms` : describeError(error) });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  let e: unknown = error;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+function classify(error: unknown): FetchOutcome {
+  const codes = errorCodes(error);
+  if (codes.includes('ECONNREFUSED')) return 'refused';
+  if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_NONAME')) return 'dns';
+  if (codes.some((c) => c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT' || c === 'ETIMEDOUT')) return 'timeout';
+  if (codes.some((c) => c === 'ECONNRESET' || c === 'UND_ERR_SOCKET' || c === 'EPIPE' || c === 'UND_ERR_CLOSED')) return 'reset';
+  return 'error';
+}
+
+function describeError(error: unknown): string {
+  const codes = errorCodes(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return codes.length > 0 ? `${codes[0]}: ${message}` : message;
+}

@@ -1,0 +1,288 @@
+// Online certificate checks, done the way a Windows client does them before it lets SSTP through:
+// download a missing intermediate from the AIA caIssuers location, then ask every CRL distribution point and
+// OCSP responder of every certificate below the root, all in parallel. "Revocation server offline"
+// (0x80092013) is the most reported SSTP failure, so each URL's outcome is kept as evidence.
+
+import type { Dispatcher } from 'undici';
+import type { Finding, RevocationInfo, RevocationSource } from '../types.js';
+import { checkCrl, parseCrl } from './crl.js';
+import { CLASS, TAG, children, encodeDer, isTag, parseDer, pemToDer, readOid } from './der.js';
+import { fetchBounded, type FetchOutcome, type FetchResult } from './fetch.js';
+import { WINDOWS_CERT_ERRORS, certFinding, judgeCertificate, type CertificateJudgement, type JudgeInput, type RevocationTarget } from './judge.js';
+import { buildOcspRequest, checkOcspResponse } from './ocsp.js';
+
+export interface OnlineOptions {
+  now: Date;
+  /** Per-fetch deadline (default 10 s). */
+  timeoutMs?: number;
+  /** Size cap per download (default 10 MiB). */
+  maxBytes?: number;
+  /** e.g. an undici ProxyAgent when the client reaches the internet through a proxy. */
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+}
+
+export const ATTEMPT_OUTCOMES = {
+  ok: 'downloaded and understood',
+  'http-status': 'the server answered with a non-2xx status',
+  timeout: 'no complete answer before the deadline',
+  refused: 'the TCP connection was refused',
+  dns: 'the host name did not resolve',
+  reset: 'the connection was reset or closed early',
+  'too-large': 'the answer exceeded the size cap',
+  'unsupported-scheme': 'not an http(s) URL (e.g. ldap://), not fetched',
+  aborted: 'the caller cancelled the fetch',
+  error: 'any other network failure',
+  'parse-error': 'the answer is not a CRL / OCSP response / certificate',
+  invalid: 'understood but not usable: wrong issuer, bad signature, stale, or a responder error',
+  'no-issuer': 'the issuing CA certificate is missing, so the answer cannot be checked',
+} as const;
+export type AttemptOutcome = keyof typeof ATTEMPT_OUTCOMES;
+
+export interface RevocationAttempt {
+  url: string;
+  kind: 'crl' | 'ocsp' | 'ca-issuers';
+  /** Subject of the certificate the attempt is about. */
+  certificate: string;
+  serialNumber: string;
+  outcome: AttemptOutcome;
+  httpStatus: number | null;
+  /** What the source says about the certificate, when it said something usable. */
+  status: 'good' | 'revoked' | 'unknown' | null;
+  revokedAt: string | null;
+  detail: string | null;
+  durationMs: number;
+}
+
+export const REVOCATION_VERDICTS = ['good', 'revoked', 'unreachable', 'no-sources'] as const;
+export type RevocationVerdict = (typeof REVOCATION_VERDICTS)[number];
+
+export interface RevocationResult {
+  verdict: RevocationVerdict;
+  attempts: RevocationAttempt[];
+  /** The first revoked certificate found, with the source that said so. */
+  revoked: { certificate: string; serialNumber: string; revokedAt: string | null; url: string } | null;
+  findings: Finding[];
+}
+
+export interface IssuerFetchResult {
+  attempts: RevocationAttempt[];
+  /** Certificates (DER) the AIA locations returned. */
+  certificates: Buffer[];
+}
+
+export interface OnlineJudgement {
+  judgement: CertificateJudgement;
+  issuerFetch: IssuerFetchResult | null;
+  revocation: RevocationResult;
+  /** judgement.findings plus what the online checks added. */
+  findings: Finding[];
+}
+
+function attemptFrom(fetch: FetchResult, kind: RevocationAttempt['kind'], target: { subject: string; serialNumber: string }): RevocationAttempt {
+  return {
+    url: fetch.url,
+    kind,
+    certificate: target.subject,
+    serialNumber: target.serialNumber,
+    outcome: fetch.outcome satisfies FetchOutcome,
+    httpStatus: fetch.httpStatus,
+    status: null,
+    revokedAt: null,
+    detail: fetch.detail,
+    durationMs: fetch.durationMs,
+  };
+}
+
+async function crlAttempt(url: string, target: RevocationTarget, opts: OnlineOptions): Promise<RevocationAttempt> {
+  const fetched = await fetchBounded(url, fetchOptions(opts));
+  const attempt = attemptFrom(fetched, 'crl', target);
+  if (fetched.outcome !== 'ok') return attempt;
+  let crl;
+  try {
+    crl = parseCrl(fetched.body!);
+  } catch (error) {
+    return { ...attempt, outcome: 'parse-error', detail: (error as Error).message };
+  }
+  if (!target.issuerDer) return { ...attempt, outcome: 'no-issuer', detail: 'the issuing CA certificate is missing' };
+  const verdict = checkCrl(crl, { serialNumber: target.serialNumber, issuerDer: target.issuerDer }, opts.now);
+  if (verdict.status === 'invalid') {
+    const when = verdict.problem === 'expired' ? ` (nextUpdate ${crl.nextUpdate?.toISOString()})` : '';
+    return { ...attempt, outcome: 'invalid', detail: `CRL ${verdict.problem}${when}` };
+  }
+  return {
+    ...attempt,
+    status: verdict.status,
+    revokedAt: verdict.revokedAt?.toISOString() ?? null,
+    detail: `CRL thisUpdate ${crl.thisUpdate.toISOString()}, ${crl.revoked.size} revoked entries`,
+  };
+}
+
+async function ocspAttempt(url: string, target: RevocationTarget, opts: OnlineOptions): Promise<RevocationAttempt> {
+  if (!target.issuerDer) {
+    return { url, kind: 'ocsp', certificate: target.subject, serialNumber: target.serialNumber, outcome: 'no-issuer', httpStatus: null, status: null, revokedAt: null, detail: 'the issuing CA certificate is missing', durationMs: 0 };
+  }
+  const body = buildOcspRequest(target.der, target.issuerDer);
+  const fetched = await fetchBounded(url, { ...fetchOptions(opts), method: 'POST', body, contentType: 'application/ocsp-request' });
+  const attempt = attemptFrom(fetched, 'ocsp', target);
+  if (fetched.outcome !== 'ok') return attempt;
+  const verdict = checkOcspResponse(fetched.body!, target.der, target.issuerDer, opts.now);
+  if (verdict.status === 'error') {
+    const malformed = verdict.problem.startsWith('malformed');
+    return { ...attempt, outcome: malformed ? 'parse-error' : 'invalid', detail: `OCSP ${verdict.problem}` };
+  }
+  return { ...attempt, status: verdict.status, revokedAt: verdict.revokedAt?.toISOString() ?? null, detail: `OCSP ${verdict.status}, thisUpdate ${verdict.thisUpdate.toISOString()}` };
+}
+
+function fetchOptions(opts: OnlineOptions): { timeoutMs?: number; maxBytes?: number; dispatcher?: Dispatcher; signal?: AbortSignal } {
+  return {
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+}
+
+/** Asks every CRL and OCSP location of every certificate below the root, in parallel. */
+export async function checkRevocation(judgement: CertificateJudgement, opts: OnlineOptions): Promise<RevocationResult> {
+  const targets = judgement.revocation.targets;
+  const perTarget = await Promise.all(
+    targets.map((t) =>
+      Promise.all([...t.ocspUrls.map((u) => ocspAttempt(u, t, opts)), ...t.crlUrls.map((u) => crlAttempt(u, t, opts))]),
+    ),
+  );
+  const attempts = perTarget.flat();
+  let revoked: RevocationResult['revoked'] = null;
+  let anyUnreachable = false;
+  let anyGood = false;
+  perTarget.forEach((list, i) => {
+    const hit = list.find((a) => a.status === 'revoked');
+    if (hit && !revoked) revoked = { certificate: targets[i]!.subject, serialNumber: targets[i]!.serialNumber, revokedAt: hit.revokedAt, url: hit.url };
+    if (list.some((a) => a.status === 'good')) anyGood = true;
+    else if (!hit && list.length > 0) anyUnreachable = true;
+  });
+  const verdict: RevocationVerdict = revoked ? 'revoked' : anyUnreachable ? 'unreachable' : anyGood ? 'good' : 'no-sources';
+  return { verdict, attempts, revoked, findings: revocationFindings(verdict, attempts, revoked) };
+}
+
+function revocationFindings(verdict: RevocationVerdict, attempts: RevocationAttempt[], revoked: RevocationResult['revoked']): Finding[] {
+  const sources = attempts.map((a) => ({ url: a.url, kind: a.kind, certificate: a.certificate, outcome: a.outcome, httpStatus: a.httpStatus, status: a.status, detail: a.detail }));
+  if (verdict === 'revoked' && revoked) {
+    return [
+      certFinding('cert-revoked', 'error', { windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOKED, ...revoked }, [
+        'Issue a new server certificate and bind it to SSTP (RRAS > Properties > Security).',
+      ]),
+    ];
+  }
+  if (verdict === 'unreachable') {
+    const failed = attempts.filter((a) => a.status === null);
+    return [
+      certFinding(
+        'cert-revocation-unreachable',
+        'error',
+        { windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE, sources },
+        [
+          'Publish the CRL (and OCSP) at a location clients can reach from outside the network, over plain HTTP, and keep the CRL current.',
+          ...(failed.some((a) => a.outcome === 'invalid' && (a.detail ?? '').includes('expired')) ? ['The CRL that was reached has expired: publish a fresh one.'] : []),
+          'For a test only: set HKLM\\SYSTEM\\CurrentControlSet\\Services\\SstpSvc\\Parameters\\NoCertRevocationCheck = 1 (DWORD) on the client.',
+        ],
+        `the revocation status cannot be checked: ${failed.map((a) => `${a.url} (${a.outcome}${a.httpStatus ? ` ${a.httpStatus}` : ''})`).join(', ')}`,
+      ),
+    ];
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------- AIA
+
+const SIGNED_DATA = '1.2.840.113549.1.7.2';
+
+/** Certificates in an AIA answer: one DER certificate, PEM, or a PKCS#7 certs-only bundle (.p7c). */
+export function certificatesFromAia(body: Buffer): Buffer[] {
+  if (body.subarray(0, 64).toString('latin1').includes('-----BEGIN')) return pemToDer(body.toString('latin1'));
+  const top = children(parseDer(body, 'aia'), 'aia');
+  if (isTag(top[0], CLASS.UNIVERSAL, TAG.OID) && readOid(top[0], 'contentType') === SIGNED_DATA) {
+    // ContentInfo { contentType, content [0] EXPLICIT SignedData { version, digestAlgorithms, encapContentInfo,
+    //   certificates [0] IMPLICIT SET OF Certificate, ... } }
+    const signedData = children(children(top[1], 'content')[0], 'SignedData');
+    const certs = signedData.find((n) => isTag(n, CLASS.CONTEXT_SPECIFIC, 0));
+    return certs ? children(certs, 'certificates').map(encodeDer) : [];
+  }
+  return [body];
+}
+
+/** Downloads the issuer the chain is missing from the AIA caIssuers locations of the last certificate reached. */
+export async function fetchMissingIssuers(judgement: CertificateJudgement, opts: OnlineOptions): Promise<IssuerFetchResult> {
+  const last = judgement.chain.path[judgement.chain.path.length - 1]!;
+  const target = { subject: last.subject, serialNumber: last.serialNumber };
+  const results = await Promise.all(
+    judgement.chain.caIssuersUrls.map(async (url) => {
+      const fetched = await fetchBounded(url, fetchOptions(opts));
+      const attempt = attemptFrom(fetched, 'ca-issuers', target);
+      if (fetched.outcome !== 'ok') return { attempt, certs: [] as Buffer[] };
+      try {
+        const certs = certificatesFromAia(fetched.body!);
+        return { attempt: { ...attempt, detail: `${certs.length} certificate(s)` }, certs };
+      } catch (error) {
+        return { attempt: { ...attempt, outcome: 'parse-error' as const, detail: (error as Error).message }, certs: [] as Buffer[] };
+      }
+    }),
+  );
+  return { attempts: results.map((r) => r.attempt), certificates: results.flatMap((r) => r.certs) };
+}
+
+/**
+ * The whole certificate judgement with its online part: judge, complete a chain that lacks its intermediate
+ * from AIA (up to three levels), judge again, then check revocation.
+ */
+export async function judgeOnline(input: JudgeInput, opts: OnlineOptions): Promise<OnlineJudgement> {
+  let judgement = judgeCertificate(input);
+  const collected: IssuerFetchResult = { attempts: [], certificates: [] };
+  let tried = false;
+  const fetched: Buffer[] = [...(input.fetchedIntermediates ?? [])];
+  for (let level = 0; level < 3 && judgement.trust.verdict === 'missing-intermediate' && judgement.chain.caIssuersUrls.length > 0; level++) {
+    tried = true;
+    const r = await fetchMissingIssuers(judgement, opts);
+    collected.attempts.push(...r.attempts);
+    collected.certificates.push(...r.certificates);
+    const fresh = r.certificates.filter((c) => !fetched.some((f) => f.equals(c)));
+    if (fresh.length === 0) break;
+    fetched.push(...fresh);
+    judgement = judgeCertificate({ ...input, fetchedIntermediates: fetched });
+  }
+  const issuerFetch = tried ? collected : null;
+  const revocation = await checkRevocation(judgement, opts);
+  const findings = [...judgement.findings];
+  if (issuerFetch && judgement.trust.verdict === 'missing-intermediate') {
+    findings.push(
+      certFinding(
+        'cert-aia-unreachable',
+        'error',
+        { windowsCode: WINDOWS_CERT_ERRORS.CERT_E_CHAINING, missingIssuer: judgement.chain.missingIssuer, attempts: issuerFetch.attempts.map((a) => ({ url: a.url, outcome: a.outcome, httpStatus: a.httpStatus, detail: a.detail })) },
+        ['Install the intermediate CA certificate on the server so it is sent with the server certificate.', 'Or publish it at the AIA location over plain HTTP.'],
+      ),
+    );
+  }
+  findings.push(...revocation.findings);
+  return { judgement, issuerFetch, revocation, findings };
+}
+
+/** The report's revocation section (lib/types.ts RevocationInfo) from a revocation result. */
+export function toRevocationInfo(result: RevocationResult | null): RevocationInfo {
+  if (!result) return { verdict: 'not-checked', sources: [] };
+  const sources: RevocationSource[] = result.attempts
+    .filter((a): a is RevocationAttempt & { kind: 'crl' | 'ocsp' } => a.kind !== 'ca-issuers')
+    .map((a) => ({
+      url: a.url,
+      kind: a.kind,
+      outcome:
+        a.status ??
+        (a.outcome === 'timeout'
+          ? 'timeout'
+          : ['refused', 'dns', 'reset', 'http-status', 'too-large'].includes(a.outcome)
+            ? 'unreachable'
+            : 'error'),
+      detail: a.detail,
+    }));
+  return { verdict: result.verdict, sources };
+}
