@@ -137,6 +137,11 @@ export interface ProxyInfo {
   httpVersion: string | null;
   authSchemes: string[];
   headers: Record<string, string>;
+  /** CONNECT requests sent: 2 when a 407 was answered with credentials. */
+  attempts: number;
+  authSent: 'none' | 'basic';
+  /** Whether the connection to the proxy itself was made (tells "unreachable" from "silent"). */
+  proxyConnected: boolean;
 }
 
 export interface PppInfo {
@@ -158,6 +163,34 @@ export interface AuthInfo {
     certHash: string;
     result: 'accepted' | 'rejected' | 'not-sent';
   } | null;
+}
+
+/** One place the revocation status of the server certificate can be learned from (CDP or AIA OCSP). */
+export interface RevocationSource {
+  url: string;
+  kind: 'crl' | 'ocsp';
+  outcome: 'good' | 'revoked' | 'unknown' | 'unreachable' | 'timeout' | 'error';
+  detail: string | null;
+}
+
+/** Revocation judgement of the server certificate, as a Windows client would need to make it. */
+export interface RevocationInfo {
+  verdict: 'good' | 'revoked' | 'unreachable' | 'no-sources' | 'not-checked';
+  sources: RevocationSource[];
+}
+
+/** One TLS handshake of the SNI comparison. */
+export interface SniAttempt {
+  ok: boolean;
+  code: string | null;
+  /** SHA-1 of the leaf certificate presented, uppercase hex, or null when none was seen. */
+  sha1: string | null;
+}
+
+/** The same handshake made with and without SNI: tells hostnameport from ipport bindings apart. */
+export interface SniComparison {
+  withSni: SniAttempt;
+  withoutSni: SniAttempt;
 }
 
 export interface Finding {
@@ -189,5 +222,9 @@ export interface ProbeReport {
   sstp: SstpInfo | null;
   ppp: PppInfo | null;
   auth: AuthInfo | null;
+  /** Revocation check of the server certificate; absent or null when not run. */
+  revocation?: RevocationInfo | null;
+  /** Handshakes with and without SNI; absent or null when not run. */
+  sniComparison?: SniComparison | null;
   findings: Finding[];
 }

@@ -1,0 +1,23 @@
+// The diagnosis: a pure function from a probe report (and what the administrator knows about the
+// server) to findings, each naming a catalogued cause, the evidence that raised it, and fix steps with
+// the server's own values filled in. No I/O: the clock comes in through the context.
+
+import type { Finding, ProbeReport } from '../types.js';
+import { gatherFacts, type DiagnoseContext } from './facts.js';
+import { RULES } from './rules.js';
+
+export type { DiagnoseContext, ExpectedHash } from './facts.js';
+export { CAUSES, CAUSE_CATEGORIES, CAUSE_IDS, causeSpec, isCauseId, type CauseCategory, type CauseId, type CauseSpec } from './causes.js';
+export { bindingFor, NETSH_BINDING_KINDS, parseNetshSslcert, type BindingQuery, type NetshBinding, type NetshBindingKind } from './netsh.js';
+export { InvalidThumbprintError, normalizeThumbprint, thumbprintAlgorithm, type ThumbprintAlgorithm } from './thumbprint.js';
+export { RULES } from './rules.js';
+export type { Rule } from './rule.js';
+
+/**
+ * Findings for a report, most fundamental first. Several can hold at once.
+ * Throws InvalidThumbprintError when context.expectedSha1 / expectedSha256 is malformed.
+ */
+export function diagnose(report: ProbeReport, context: DiagnoseContext): Finding[] {
+  const facts = gatherFacts(report, context);
+  return RULES.flatMap((rule) => rule.apply(facts));
+}

@@ -1,0 +1,37 @@
+// The ordered rule table, most fundamental first: a name that does not resolve explains everything
+// after it, a certificate problem matters before an HTTP status, and information comes last in its group.
+
+import type { Rule } from './rule.js';
+import { addressesRule } from './rules-addresses.js';
+import {
+  ekuRule,
+  hashRule,
+  nameRule,
+  revocationRule,
+  untrustedRule,
+  validityRule,
+} from './rules-certificate.js';
+import { httpRule } from './rules-http.js';
+import { dnsRule, proxyRule, tcpRule } from './rules-network.js';
+import { authRule, pppRule, sstpRule } from './rules-session.js';
+import { ipv6BindingRule, sniRule, tlsRule } from './rules-tls.js';
+
+export const RULES: readonly Rule[] = [
+  dnsRule,
+  proxyRule,
+  tcpRule,
+  tlsRule,
+  sniRule,
+  untrustedRule,
+  validityRule,
+  nameRule,
+  ekuRule,
+  revocationRule,
+  hashRule,
+  ipv6BindingRule,
+  addressesRule,
+  httpRule,
+  sstpRule,
+  pppRule,
+  authRule,
+];

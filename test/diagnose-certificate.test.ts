@@ -1,0 +1,165 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { diagnose } from '../lib/diagnose/index.js';
+import { parseNetshSslcert } from '../lib/diagnose/netsh.js';
+import type { ProbeReport } from '../lib/types.js';
+import { certificate, healthyReport, NOW, OTHER_SHA1, OTHER_SHA256, SHA1, SHA256 } from './helpers/report-builder.js';
+
+const netsh = (name: string) => parseNetshSslcert(readFileSync(new URL(`./fixtures-netsh/${name}`, import.meta.url), 'utf8'));
+const APPID = 'appid={ba195980-cd49-458b-9e23-c84ee0adcd75} certstorename=MY';
+
+function withCert(overrides: Parameters<typeof certificate>[0], tweak?: (r: ProbeReport) => void): ProbeReport {
+  const report = healthyReport();
+  report.certificate = certificate(overrides);
+  tweak?.(report);
+  return report;
+}
+
+const causes = (report: ProbeReport, extra = {}): string[] => diagnose(report, { now: NOW, ...extra }).map((f) => f.cause);
+
+t.test('a self-signed certificate is untrusted, and the fix names it', async (t) => {
+  const report = withCert(
+    { selfSigned: true, chainTrusted: false, issuer: 'CN=vpn.contoso.com', chain: [] },
+    (r) => (r.tls!.authorizationError = 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+  );
+  const [f] = diagnose(report, { now: NOW });
+  t.equal(f?.cause, 'cert-untrusted');
+  t.match(f?.summary, /self-signed/);
+  t.ok(f?.remediation.some((s) => s.includes(`SHA-1 ${SHA1}`) && s.includes('Trusted Root Certification Authorities')));
+});
+
+t.test('a missing intermediate is told apart from an untrusted root', async (t) => {
+  const c = certificate();
+  const report = withCert({ chainTrusted: null, chain: c.chain.slice(0, 1) }, (r) => (r.tls!.authorizationError = 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'));
+  const [f] = diagnose(report, { now: NOW });
+  t.equal(f?.cause, 'cert-untrusted');
+  t.match(f?.summary, /sends only its own certificate/);
+  t.ok(f?.remediation.some((s) => s.includes('Intermediate Certification Authorities')));
+});
+
+t.test('an expired chain is not also called untrusted', async (t) => {
+  const report = withCert(
+    { chainTrusted: false, notAfter: '2025-03-01T00:00:00.000Z' },
+    (r) => (r.tls!.authorizationError = 'CERT_HAS_EXPIRED'),
+  );
+  t.same(causes(report), ['cert-expired']);
+});
+
+t.test('expiry is judged against the context clock', async (t) => {
+  const report = withCert({ notAfter: '2025-05-20T00:00:00.000Z' });
+  const [f] = diagnose(report, { now: NOW });
+  t.equal(f?.cause, 'cert-expired');
+  t.match(f?.summary, /expired on 2025-05-20 \(12 days ago\)/);
+  t.match(f?.remediation[0], new RegExp(`SHA-1 ${SHA1}`), 'identifies the certificate to replace');
+  t.same(causes(report, { now: new Date('2025-05-19T00:00:00Z') }), ['cert-expiring-soon'], 'the day before, it is only a warning');
+  t.same(causes(report, { now: new Date('2025-04-01T00:00:00Z') }), [], '49 days before: nothing');
+  t.same(causes(report, { now: new Date('2025-04-01T00:00:00Z'), expiryWarningDays: 60 }), ['cert-expiring-soon']);
+});
+
+t.test('not yet valid and an expired intermediate are validity problems too', async (t) => {
+  const future = diagnose(withCert({ notBefore: '2025-07-01T00:00:00.000Z' }), { now: NOW });
+  t.equal(future[0]?.cause, 'cert-expired');
+  t.match(future[0]?.summary, /not valid until 2025-07-01/);
+
+  const c = certificate();
+  const chain = [c.chain[0]!, { ...c.chain[1]!, notAfter: '2025-02-01T00:00:00.000Z' }];
+  const [f] = diagnose(withCert({ chain }), { now: NOW });
+  t.match(f?.summary, /chain certificate CN=Contoso Issuing CA 1.*expired on 2025-02-01/);
+});
+
+t.test('dialing by IP address with a name-only certificate', async (t) => {
+  const report = withCert({ nameMatches: false }, (r) => {
+    r.target.host = '203.0.113.10';
+    r.tls!.sni = null;
+  });
+  const [f] = diagnose(report, { now: NOW });
+  t.equal(f?.cause, 'cert-name-mismatch');
+  t.match(f?.summary, /Clients dial the IP address 203\.0\.113\.10.*names vpn\.contoso\.com/);
+  t.match(f?.remediation[0], /use a server name the certificate carries \(vpn\.contoso\.com\)/);
+});
+
+t.test('EKU: Server Authentication, Any Purpose or no EKU at all are fine', async (t) => {
+  t.same(causes(withCert({ eku: ['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.1'] })), []);
+  t.same(causes(withCert({ eku: ['2.5.29.37.0'] })), []);
+  t.same(causes(withCert({ eku: [], hasEku: false })), [], 'no extension means any purpose');
+  const [f] = diagnose(withCert({ eku: ['1.3.6.1.5.5.7.3.2'] }), { now: NOW });
+  t.equal(f?.cause, 'cert-eku-invalid');
+  t.match(f?.summary, /Client Authentication \(1\.3\.6\.1\.5\.5\.7\.3\.2\)/);
+});
+
+t.test('revocation verdicts', async (t) => {
+  const revoked = withCert({}, (r) => {
+    r.revocation = { verdict: 'revoked', sources: [{ url: 'http://crl.contoso.com/ca1.crl', kind: 'crl', outcome: 'revoked', detail: null }] };
+  });
+  const [rv] = diagnose(revoked, { now: NOW });
+  t.equal(rv?.cause, 'cert-revoked');
+  t.match(rv?.summary, /CRL http:\/\/crl\.contoso\.com\/ca1\.crl/);
+
+  const offline = withCert({}, (r) => {
+    r.revocation = {
+      verdict: 'unreachable',
+      sources: [
+        { url: 'http://pki.contoso.local/ca1.crl', kind: 'crl', outcome: 'unreachable', detail: 'ENOTFOUND' },
+        { url: 'http://ocsp.contoso.local', kind: 'ocsp', outcome: 'timeout', detail: null },
+      ],
+    };
+  });
+  const [off] = diagnose(offline, { now: NOW });
+  t.equal(off?.cause, 'cert-revocation-unreachable');
+  t.match(off?.summary, /0x80092013/);
+  t.ok(off?.remediation.some((s) => s.startsWith('Make http://pki.contoso.local/ca1.crl reachable')));
+  t.ok(off?.remediation.some((s) => s.includes('NoCertRevocationCheck')), 'the client-side switch is offered, as a last resort');
+
+  const none = withCert({}, (r) => (r.revocation = { verdict: 'no-sources', sources: [] }));
+  t.match(diagnose(none, { now: NOW })[0]?.summary, /0x80092012/);
+  const selfSigned = withCert({ selfSigned: true, chainTrusted: true }, (r) => (r.revocation = { verdict: 'no-sources', sources: [] }));
+  t.same(causes(selfSigned), [], 'a trusted self-signed certificate is not checked for revocation');
+  t.same(causes(withCert({}, (r) => (r.revocation = { verdict: 'not-checked', sources: [] }))), []);
+});
+
+t.test('hash mismatch against the expected thumbprint: the three reasons and real values', async (t) => {
+  const [f] = diagnose(healthyReport(), { now: NOW, expectedSha1: OTHER_SHA1 });
+  t.equal(f?.cause, 'cert-hash-mismatch');
+  t.match(f?.summary, new RegExp(`presented SHA-1 ${SHA1}.*SHA-1 ${OTHER_SHA1} \\(from --expect-sha1\\)`));
+  const steps = f?.remediation.join('\n') ?? '';
+  t.match(steps, /reverse proxy or load balancer/);
+  t.match(steps, /renewed without re-binding/);
+  t.match(steps, /TLS-inspecting firewall/);
+  t.match(steps, /acceptable hash certificate by the Reverse Web Proxy server/);
+  t.ok(f?.remediation.includes(`(a) On RRAS: netsh http add sslcert ipport=0.0.0.0:443 certhash=${SHA1} ${APPID}`), 'the proxy case binds what clients see');
+  t.ok(f?.remediation.includes(`(a) On RRAS: netsh http add sslcert ipport=[::]:443 certhash=${SHA1} ${APPID}`));
+  t.ok(f?.remediation.includes('(a) On RRAS: netsh http delete sslcert ipport=0.0.0.0:443'));
+  t.match(steps, new RegExp(`Sha1CertificateHash \\(REG_BINARY\\) with ${SHA1}`), 'registry value with the value it should hold');
+  t.match(steps, new RegExp(`Sha256CertificateHash \\(REG_BINARY\\) with ${SHA256}`));
+  t.match(steps, new RegExp(`\\(b\\).*certhash=${OTHER_SHA1}`), 'the renewed case binds the expected one');
+  t.notMatch(steps, /certhash=xxx|<same as that of web proxy>/, 'never the page placeholders');
+});
+
+t.test('a matching expectation is silent, in any notation', async (t) => {
+  t.same(causes(healthyReport(), { expectedSha1: SHA1.toLowerCase(), expectedSha256: SHA256.match(/../g)!.join(':') }), []);
+  t.throws(() => diagnose(healthyReport(), { now: NOW, expectedSha1: 'not-a-hash' }), { name: 'InvalidThumbprintError' });
+});
+
+t.test('hash mismatch against the netsh binding for this endpoint', async (t) => {
+  const findings = diagnose(healthyReport(), { now: NOW, netshBindings: netsh('sni-iis-ccs.txt') });
+  const f = findings.find((x) => x.cause === 'cert-hash-mismatch');
+  t.ok(f, 'the host-name binding holds another certificate');
+  t.match(f?.summary, /B2C3D4E5F60718293A4B5C6D7E8F9012345A1F0C \(from netsh http show sslcert \(hostnameport=vpn\.contoso\.com:443\)\)/);
+  t.ok(f?.remediation.includes(`(a) On RRAS: netsh http add sslcert hostnameport=vpn.contoso.com:443 certhash=${SHA1} ${APPID}`));
+
+  t.notOk(
+    diagnose(healthyReport(), { now: NOW, netshBindings: netsh('rras-ipport-pair-crlf.txt') }).some((x) => x.cause === 'cert-hash-mismatch'),
+    'the RRAS pair binds the presented certificate',
+  );
+});
+
+t.test('several findings at once, most fundamental first', async (t) => {
+  const report = withCert({ notAfter: '2025-05-01T00:00:00.000Z', nameMatches: false, dnsNames: ['www.contoso.com'] });
+  report.http = { ...report.http!, status: 404, reason: 'Not Found', contentLength: '315' };
+  report.steps = report.steps.map((s) =>
+    s.name === 'http' ? { ...s, status: 'fail', code: 'status', detail: '404 Not Found' } : s.name === 'sstp' ? { ...s, status: 'skip', code: 'skipped' } : s,
+  );
+  report.sstp = null;
+  report.certificate!.sha256 = OTHER_SHA256;
+  t.same(causes(report), ['cert-expired', 'cert-name-mismatch', 'http-url-not-registered']);
+});

@@ -1,0 +1,148 @@
+// Builds probe reports by hand for diagnosis and rendering tests: start from a healthy Windows RRAS
+// answer (every step passes, HTTP.SYS 200 with the 2^64-1 Content-Length, Call Connect Ack) and
+// change only what a test is about.
+
+import type { CertificateInfo, ProbeReport, StepName, StepResult, StepStatus } from '../../lib/types.js';
+import { STEP_NAMES } from '../../lib/types.js';
+
+export const NOW = new Date('2025-06-01T12:00:00Z');
+
+// Thumbprints are inputs here, not computed values: any 40 / 64 hex digits do.
+export const SHA1 = '3A1F0C9B7D2E4F60718293A4B5C6D7E8F9012345';
+export const SHA256 = '9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08';
+export const OTHER_SHA1 = 'B2C3D4E5F60718293A4B5C6D7E8F9012345A1F0C';
+export const OTHER_SHA256 = '2C26B46B68FFC68FF99B453C1D30413413422D706483BFA0F98A5E886266E7AE';
+
+export function certificate(overrides: Partial<CertificateInfo> = {}): CertificateInfo {
+  return {
+    sha1: SHA1,
+    sha256: SHA256,
+    subject: 'CN=vpn.contoso.com',
+    issuer: 'CN=Contoso Issuing CA 1, DC=contoso, DC=com',
+    serialNumber: '1A2B3C',
+    notBefore: '2025-01-01T00:00:00.000Z',
+    notAfter: '2026-01-01T00:00:00.000Z',
+    dnsNames: ['vpn.contoso.com'],
+    ipAddresses: [],
+    eku: ['1.3.6.1.5.5.7.3.1'],
+    hasEku: true,
+    keyType: 'rsa',
+    keyBits: 2048,
+    signatureAlgorithm: 'sha256WithRSAEncryption',
+    selfSigned: false,
+    chainTrusted: true,
+    nameMatches: true,
+    chain: [
+      {
+        subject: 'CN=vpn.contoso.com',
+        issuer: 'CN=Contoso Issuing CA 1, DC=contoso, DC=com',
+        sha1: SHA1,
+        sha256: SHA256,
+        notBefore: '2025-01-01T00:00:00.000Z',
+        notAfter: '2026-01-01T00:00:00.000Z',
+        selfSigned: false,
+        isCA: false,
+      },
+      {
+        subject: 'CN=Contoso Issuing CA 1, DC=contoso, DC=com',
+        issuer: 'CN=Contoso Root CA',
+        sha1: '00112233445566778899AABBCCDDEEFF00112233',
+        sha256: '00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF',
+        notBefore: '2020-01-01T00:00:00.000Z',
+        notAfter: '2030-01-01T00:00:00.000Z',
+        selfSigned: false,
+        isCA: true,
+      },
+    ],
+    pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    ...overrides,
+  };
+}
+
+function passCode(name: StepName): string {
+  return {
+    dns: 'resolved',
+    tcp: 'connected',
+    proxy: 'skipped',
+    tls: 'established',
+    http: 'sstp-ok',
+    sstp: 'ack',
+    ppp: 'skipped',
+    auth: 'skipped',
+  }[name];
+}
+
+/** A healthy report for vpn.contoso.com:443 as Windows RRAS answers it. */
+export function healthyReport(): ProbeReport {
+  const steps: StepResult[] = STEP_NAMES.map((name) => {
+    const skipped = name === 'proxy' || name === 'ppp' || name === 'auth';
+    return {
+      name,
+      status: skipped ? 'skip' : 'pass',
+      durationMs: skipped ? 0 : 12,
+      code: passCode(name),
+      detail: skipped ? 'not requested' : null,
+    };
+  });
+  return {
+    schemaVersion: 1,
+    tool: { name: 'sstp-probe', version: '0.1.0' },
+    ok: true,
+    target: { host: 'vpn.contoso.com', port: 443 },
+    startedAt: NOW.toISOString(),
+    durationMs: 120,
+    resolved: [{ address: '203.0.113.10', family: 4 }],
+    connectedAddress: '203.0.113.10',
+    addresses: [],
+    proxy: null,
+    steps,
+    tls: {
+      sni: 'vpn.contoso.com',
+      protocol: 'TLSv1.3',
+      cipher: 'TLS_AES_256_GCM_SHA384',
+      authorizationError: null,
+      failure: null,
+      failureDetail: null,
+    },
+    certificate: certificate(),
+    http: {
+      // Without the HTTP/ prefix, as the HTTP step records it.
+      version: '1.1',
+      status: 200,
+      reason: '',
+      server: 'Microsoft-HTTPAPI/2.0',
+      contentLength: '18446744073709551615',
+      headers: { 'content-length': '18446744073709551615', server: 'Microsoft-HTTPAPI/2.0' },
+    },
+    sstp: { result: 'ack', hashProtocols: ['sha256'], hashBitmask: 0x02, status: [], detail: null, teardown: 'disconnect-ack' },
+    ppp: null,
+    auth: null,
+    findings: [],
+  };
+}
+
+/**
+ * Makes one step fail (or end with another status) the way the probe reports it: the steps after a
+ * failure are skipped and the sections they (or the failing step) would have filled are null; a test
+ * about a failing step then sets that step's own section (tls.failure, sstp.result...) itself.
+ */
+export function failAt(report: ProbeReport, name: StepName, code: string, detail: string | null = null, status: StepStatus = 'fail'): ProbeReport {
+  const at = STEP_NAMES.indexOf(name);
+  report.steps = report.steps.map((s) => {
+    if (s.name === name) return { ...s, status, code, detail };
+    if (status === 'fail' && STEP_NAMES.indexOf(s.name) > at) {
+      return { ...s, status: 'skip', durationMs: 0, code: 'skipped', detail: `${name} failed` };
+    }
+    return s;
+  });
+  if (status !== 'fail') return report;
+  const upTo = (n: StepName): boolean => at <= STEP_NAMES.indexOf(n);
+  if (name === 'dns') report.resolved = [];
+  if (upTo('tcp')) report.connectedAddress = null;
+  if (upTo('proxy')) report.tls = null;
+  if (upTo('tls')) report.certificate = null;
+  if (upTo('http')) report.http = null;
+  if (upTo('sstp')) report.sstp = null;
+  report.ok = false;
+  return report;
+}
