@@ -36,7 +36,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<number> 
   const unknown = options.scenarios.filter((name) => !SCENARIOS.some((s) => s.name === name));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.map((n) => `"${n}"`).join(', ')} (see 'sstp-probe demo --list')`);
   const chosen = options.scenarios.length ? SCENARIOS.filter((s) => options.scenarios.includes(s.name)) : SCENARIOS;
-  if (!options.json) io.stdout.write(`Probing ${chosen.length} fixture scenarios on 127.0.0.1...\n\n`);
+  if (!options.json) io.stdout.write(`Probing ${chosen.length} fixture scenarios on loopback (as ${DEMO_HOST})...\n\n`);
   const results = await demoScenarios(chosen, { stepTimeoutMs: options.stepTimeoutMs ?? 1_500, ...(io.signal ? { signal: io.signal } : {}) });
   if (options.json) {
     io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -71,29 +71,43 @@ export async function demoScenarios(
   return results;
 }
 
+/** The name every scenario is probed by; an injected resolver maps it to loopback. */
+export const DEMO_HOST = 'sstp.test';
+
 async function demoOne(scenario: Scenario, factory: ReturnType<typeof createCertFactory>, options: { stepTimeoutMs: number; signal?: AbortSignal }): Promise<DemoResult> {
-  let server: FixtureServer | null = null;
+  const servers: FixtureServer[] = [];
   try {
-    let target: string;
+    let port: number;
     let trusted: string[] = [];
+    const addresses: Array<{ address: string; family: 4 | 6 }> = [{ address: '127.0.0.1', family: 4 }];
     if (scenario.closedPort) {
-      target = `127.0.0.1:${await unusedPort()}`;
+      port = await unusedPort();
     } else {
-      server = await startFixtureServer(scenario, { factory });
-      target = server.address;
-      trusted = server.trustedCaPems;
+      const main = await startFixtureServer(scenario, { factory });
+      servers.push(main);
+      port = main.port;
+      trusted = main.trustedCaPems;
+      if (scenario.ipv6Twin) {
+        const twin = { name: `${scenario.name} (IPv6)`, summary: scenario.summary, expectCause: null, ...scenario.ipv6Twin };
+        servers.push(await startFixtureServer(twin, { factory, host: '::1', port }));
+        addresses.push({ address: '::1', family: 6 });
+      }
     }
-    const report = await probe(target, {
+    const report = await probe(`${DEMO_HOST}:${port}`, {
       stepTimeoutMs: options.stepTimeoutMs,
       timeoutMs: options.stepTimeoutMs * 6,
       trustedCaPems: trusted,
+      resolver: async (host) => (host === DEMO_HOST ? addresses : []),
+      env: {},
+      ...(scenario.probe?.sni !== undefined ? { sni: scenario.probe.sni } : {}),
+      ...(scenario.probe?.user && scenario.probe.password ? { credentials: { userName: scenario.probe.user, password: scenario.probe.password } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const found = report.findings.filter((f) => f.severity === 'error').map((f) => f.cause);
     const matched = scenario.expectCause === null ? found.length === 0 : found.includes(scenario.expectCause);
     return { scenario: scenario.name, summary: scenario.summary, expected: scenario.expectCause, found, matched, report };
   } finally {
-    await server?.close();
+    await Promise.all(servers.map((server) => server.close()));
   }
 }
 

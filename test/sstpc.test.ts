@@ -49,7 +49,7 @@ t.test('sstpc reaches the Call Connect Ack against the healthy fixture', { skip:
 t.test('sstpc sees the NAK of the sstp-nak scenario as a failure', { skip: skipWithout('sstpc', 'sstp-client') }, async (t) => {
   if (!t.ok(hasProgram('sstpc'), 'sstpc is installed')) return;
   const server = await start(t, 'sstp-nak');
-  const log = await runSstpc(server.port, /NAK|Disconnect|failed|error/i, 10_000);
+  const log = await runSstpc(server.port, /CONNECT NAK[\s\S]*\n.*\n/, 10_000);
   t.notMatch(log, /Started PPP Link Negotiation/, 'sstpc did not proceed to PPP');
-  t.match(log, /CONNECT NAK|NAK/i, 'sstpc logged the NAK');
+  t.match(log, /CONNECT NAK/, 'sstpc decoded the NAK');
 });
