@@ -1,0 +1,48 @@
+// The server side of bench/fleet.mjs, in its own process so that its memory and CPU are not counted as the
+// prober's: one fixture server per target (a fleet run probes each host:port once), mixed outcomes, and a
+// set of closed ports. Prints one JSON line {targets, caPem} when listening; stops when stdin closes.
+import { createServer } from 'node:net';
+import { createCertFactory } from '../dist/fixtures/certs.js';
+import { setupCertificate, startFixtureServer } from '../dist/fixtures/server.js';
+import { findScenario } from '../dist/fixtures/scenarios/index.js';
+import { startPkiServer } from '../dist/fixtures/pki-server.js';
+
+const MIX = JSON.parse(process.argv[2] ?? '{"ppp-mschapv2":700,"http-404":100,"tls-reset":100,"closed":100}');
+
+const factory = createCertFactory();
+// One certificate for every server (RSA key generation per server would take minutes), with a CRL
+// distribution point on one loopback publication point, so each healthy probe also checks revocation.
+const pki = await startPkiServer();
+const shared = setupCertificate(findScenario('ppp-mschapv2'), factory, pki);
+const servers = [];
+const targets = [];
+for (const [name, count] of Object.entries(MIX)) {
+  if (name === 'closed') continue;
+  const scenario = { ...findScenario(name), certificate: () => shared };
+  for (let i = 0; i < count; i++) {
+    const server = await startFixtureServer(scenario, { factory });
+    servers.push(server);
+    targets.push({ address: server.address, scenario: name });
+  }
+}
+const closed = new Set();
+while (closed.size < (MIX.closed ?? 0)) closed.add(await unusedPort());
+for (const port of closed) targets.push({ address: `127.0.0.1:${port}`, scenario: 'closed' });
+
+function unusedPort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+process.stdout.write(`${JSON.stringify({ targets, caPem: shared.trustedCaPems.join('\n') })}\n`);
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  await Promise.all([...servers.map((server) => server.close()), pki.close()]);
+  process.exit(0);
+});

@@ -1,0 +1,102 @@
+import type { ProbeReport, StepResult, Target } from './types.js';
+import { UsageError } from './errors.js';
+import { formatTarget, parseTarget } from './target.js';
+import { probe, type ProbeOptions } from './probe.js';
+
+// Many targets at once. Each target gets its own probe() with its own sockets, TLS handshake and DNS lookup:
+// nothing is shared between targets (no session resumption, no pooled connections, no DNS cache), because
+// anything shared could hide the one server whose own handshake or name is broken. Reports come out in the
+// order the probes finish, so a slow or dead server never holds back the answers of the others.
+
+export const DEFAULT_CONCURRENCY = 32;
+
+export interface FleetOptions extends Omit<ProbeOptions, 'onStep'> {
+  /** How many probes run at once (default 32). */
+  concurrency?: number;
+  /** Called as each step of each target finishes (for live progress). */
+  onStep?: (target: Target, step: StepResult) => void;
+  /** The single-target probe; replaceable in tests. */
+  probe?: (target: Target, options: ProbeOptions) => Promise<ProbeReport>;
+}
+
+/**
+ * Probes every target, `concurrency` at a time, and yields each report as soon as its probe finishes.
+ *
+ * Targets are validated before anything is probed: an invalid one throws a UsageError from this call.
+ * Every target given is probed, duplicates included (see dedupeTargets in targets.ts to drop them).
+ *
+ * Cancelling `signal` starts no further probe and cuts the running ones short; their reports (which would
+ * describe the cancellation, not the server) are not yielded, and the iteration ends once every socket is
+ * released. Leaving the loop early (break, throw) cancels the remaining probes the same way.
+ */
+export function probeMany(targets: Iterable<string | Target>, options: FleetOptions = {}): AsyncIterable<ProbeReport> {
+  const list = [...targets].map((entry) =>
+    typeof entry === 'string' ? parseTarget(entry, options.port) : parseTarget(formatTarget(entry)),
+  );
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new UsageError(`concurrency must be a whole number of at least 1, not ${String(concurrency)}`);
+  }
+  return { [Symbol.asyncIterator]: () => run(list, concurrency, options) };
+}
+
+async function* run(list: Target[], concurrency: number, options: FleetOptions): AsyncGenerator<ProbeReport> {
+  const { concurrency: _limit, onStep, probe: probeOne = probe, signal: outer, ...shared } = options;
+  const stop = new AbortController();
+  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  const finished: ProbeReport[] = [];
+  let next = 0;
+  let running = 0;
+  // Set from a probe's callback; a holder so the loop below re-reads it after each wait.
+  const failure: { error?: unknown; raised: boolean } = { raised: false };
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const resume = wake;
+    wake = null;
+    resume?.();
+  };
+  const waitForNews = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
+
+  const launch = (): void => {
+    while (running < concurrency && next < list.length && !signal.aborted && !failure.raised) {
+      const target = list[next++]!;
+      running++;
+      const perTarget: ProbeOptions = { ...shared, signal };
+      if (onStep) perTarget.onStep = (step) => onStep(target, step);
+      Promise.resolve()
+        .then(() => probeOne(target, perTarget))
+        .then(
+          (report) => {
+            if (!signal.aborted) finished.push(report);
+          },
+          (error: unknown) => {
+            // probe() throws only for invalid input, which was ruled out above: stop everything and surface it.
+            if (!failure.raised) Object.assign(failure, { error, raised: true });
+            stop.abort();
+          },
+        )
+        .finally(() => {
+          running--;
+          launch();
+          notify();
+        });
+    }
+  };
+
+  try {
+    launch();
+    for (;;) {
+      const report = finished.shift();
+      if (report) {
+        yield report;
+        continue;
+      }
+      if (failure.raised) throw failure.error;
+      if (running === 0 && (next >= list.length || signal.aborted)) return;
+      await waitForNews();
+    }
+  } finally {
+    stop.abort();
+    while (running > 0) await waitForNews();
+  }
+}

@@ -1,0 +1,90 @@
+import type { ProbeReport } from '../types.js';
+
+// Text output of a fleet run: one short line per target as it finishes, then a table in the order the
+// targets were given, so two runs over the same list can be compared line by line. Pure: the CLI decides
+// about colour.
+
+export interface SummaryOptions {
+  color: boolean;
+  /** Plain ASCII marks instead of ✔ ✘. */
+  ascii?: boolean;
+}
+
+export interface SummaryFooter {
+  /** Wall time of the whole run. */
+  elapsedMs: number;
+  /** Targets listed more than once and probed only once. */
+  duplicates?: number;
+  /** Targets never probed because the run was cancelled. */
+  notProbed?: number;
+}
+
+const GREEN = '\u001b[32m';
+const RED = '\u001b[31m';
+const DIM = '\u001b[2m';
+const RESET = '\u001b[0m';
+
+/** The first cause an administrator should look at: the first error finding, else the first failed step. */
+export function firstCause(report: ProbeReport): string | null {
+  const error = report.findings.find((finding) => finding.severity === 'error');
+  if (error) return error.cause;
+  if (report.ok) return null;
+  const failed = report.steps.find((step) => step.status === 'fail');
+  return failed ? `${failed.name}-${failed.code}` : null;
+}
+
+/** One line for a target that just finished, e.g. `✘ vpn.contoso.com:443  problem  cert-expired  240 ms`. */
+export function formatResultLine(report: ProbeReport, options: SummaryOptions): string {
+  const mark = markFor(report.ok, options);
+  const errors = report.findings.filter((finding) => finding.severity === 'error').length;
+  const cause = firstCause(report);
+  const more = errors > 1 ? ` (+${errors - 1} more)` : '';
+  const parts = [endpoint(report), verdict(report), cause ? `${cause}${more}` : '', formatDuration(report.durationMs)];
+  return `${mark} ${parts.filter((part) => part !== '').join('  ')}\n`;
+}
+
+/** The end-of-run table: target, verdict, first cause, duration; then the totals. */
+export function renderSummary(reports: readonly ProbeReport[], footer: SummaryFooter, options: SummaryOptions): string {
+  const rows = reports.map((report) => [endpoint(report), verdict(report), firstCause(report) ?? '-', formatDuration(report.durationMs)]);
+  const header = ['TARGET', 'VERDICT', 'FIRST CAUSE', 'DURATION'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
+  const out = [paint(DIM, line(header), options.color)];
+  reports.forEach((report, index) => {
+    const text = line(rows[index]!);
+    out.push(report.ok ? text : paint(RED, text, options.color));
+  });
+  const ok = reports.filter((report) => report.ok).length;
+  const problems = reports.length - ok;
+  let totals = `${reports.length} ${reports.length === 1 ? 'target' : 'targets'} probed in ${formatDuration(footer.elapsedMs)}: ${ok} ok, ${problems} with problems`;
+  if (footer.duplicates) totals += `; ${footer.duplicates} duplicate ${footer.duplicates === 1 ? 'entry' : 'entries'} skipped`;
+  if (footer.notProbed) totals += `; cancelled before ${footer.notProbed} more could be probed`;
+  out.push('', totals);
+  return `${out.join('\n')}\n`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1_000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1_000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+function verdict(report: ProbeReport): string {
+  return report.ok ? 'ok' : 'problem';
+}
+
+function endpoint(report: ProbeReport): string {
+  const { host, port } = report.target;
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function markFor(ok: boolean, options: SummaryOptions): string {
+  const mark = ok ? (options.ascii ? '+' : '✔') : options.ascii ? 'x' : '✘';
+  return paint(ok ? GREEN : RED, mark, options.color);
+}
+
+function paint(code: string, text: string, color: boolean): string {
+  return color ? `${code}${text}${RESET}` : text;
+}

@@ -1,0 +1,103 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BIN } from './helpers/cli.js';
+import { unusedPort } from '../lib/demo.js';
+import { HELP_DEFAULTS } from '../lib/cli.js';
+import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from '../lib/probe.js';
+import { DEFAULT_CONCURRENCY } from '../lib/fleet.js';
+
+// A CLI that imports everything up front makes `--version` and `--help` wait for node-forge, undici and the
+// whole probe. These tests run the built bin with a preload that records every module it loads (ES modules
+// through a resolve hook, CommonJS through require) and check what each command pulls in. No timing here:
+// bench/cold-start.mjs measures the time.
+
+const dir = mkdtempSync(join(tmpdir(), 'sstp-probe-cold-'));
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(process.env.SSTP_PROBE_LOAD_LOG, resolved.url + '\\n');
+  return resolved;
+}
+`;
+const PRELOAD = join(dir, 'record-loads.mjs');
+writeFileSync(PRELOAD, `
+import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});
+const Module = createRequire(import.meta.url)('node:module');
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (parent && parent.filename) appendFileSync(process.env.SSTP_PROBE_LOAD_LOG, 'require:' + request + ' from ' + parent.filename + '\\n');
+  return load.apply(this, arguments);
+};
+`);
+
+let runs = 0;
+async function loadedBy(args: string[]): Promise<{ code: number | null; modules: string[] }> {
+  const log = join(dir, `loads-${++runs}.txt`);
+  writeFileSync(log, '');
+  const child = spawn(process.execPath, ['--import', pathToFileURL(PRELOAD).href, BIN, ...args], {
+    env: { PATH: process.env.PATH, SSTP_PROBE_LOAD_LOG: log },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+const loaded = (modules: string[], fragment: string): boolean => modules.some((entry) => entry.includes(fragment));
+
+const HEAVY = [
+  ['node-forge', '/node_modules/node-forge/'],
+  ['undici', '/node_modules/undici/'],
+  ['the probe', '/dist/lib/probe.js'],
+  ['the diagnosis', '/dist/lib/diagnose/index.js'],
+  ['the certificate code', '/dist/lib/cert/'],
+  ['the text renderer', '/dist/lib/report/text.js'],
+  ['the demo and its fixtures', '/dist/lib/demo.js'],
+  ['the fleet runner', '/dist/lib/fleet.js'],
+] as const;
+
+const skip = existsSync(BIN) ? false : 'run npm run build first';
+
+t.test('the recorder sees what a real probe loads (so the absences below mean something)', { skip }, async (t) => {
+  const run = await loadedBy([`127.0.0.1:${await unusedPort()}`, '--json', '--step-timeout', '1000']);
+  t.equal(run.code, 1);
+  for (const fragment of ['/dist/lib/cli.js', '/node_modules/yargs/', '/dist/lib/probe.js', '/node_modules/node-forge/', '/dist/lib/diagnose/index.js']) {
+    t.ok(loaded(run.modules, fragment), `a probe loads ${fragment}`);
+  }
+});
+
+t.test('--version loads neither yargs nor the CLI module', { skip }, async (t) => {
+  const run = await loadedBy(['--version']);
+  t.equal(run.code, 0);
+  t.ok(loaded(run.modules, '/dist/lib/version.js'));
+  t.notOk(loaded(run.modules, '/node_modules/yargs/'), 'no yargs');
+  t.notOk(loaded(run.modules, '/dist/lib/cli.js'), 'no cli.js');
+  for (const [name, fragment] of HEAVY) t.notOk(loaded(run.modules, fragment), `no ${name}`);
+});
+
+t.test('--help loads yargs and the CLI, nothing of the probe', { skip }, async (t) => {
+  const run = await loadedBy(['--help']);
+  t.equal(run.code, 0);
+  t.ok(loaded(run.modules, '/node_modules/yargs/'), 'yargs renders the help');
+  for (const [name, fragment] of HEAVY) t.notOk(loaded(run.modules, fragment), `no ${name}`);
+});
+
+t.test('a usage error is reported before anything heavy loads', { skip }, async (t) => {
+  for (const args of [['vpn.contoso.com:http'], ['a.example', 'b.example', '--shard', 'half'], ['--targets', join(dir, 'missing.txt')]]) {
+    const run = await loadedBy(args);
+    t.equal(run.code, 2, args.join(' '));
+    for (const [name, fragment] of HEAVY) t.notOk(loaded(run.modules, fragment), `${args.join(' ')}: no ${name}`);
+  }
+});
+
+t.test('--help shows the defaults the probe and the fleet really apply', async (t) => {
+  t.equal(HELP_DEFAULTS.timeoutMs, DEFAULT_TIMEOUT_MS);
+  t.equal(HELP_DEFAULTS.stepTimeoutMs, DEFAULT_STEP_TIMEOUT_MS);
+  t.equal(HELP_DEFAULTS.concurrency, DEFAULT_CONCURRENCY);
+});
