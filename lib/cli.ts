@@ -37,18 +37,24 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 vpn.contoso.com --netsh-sslcert sslcert.txt', 'compare with a saved `netsh http show sslcert`'],
   ['$0 203.0.113.7 --sni vpn.contoso.com', 'dial an address, present a name'],
   ['$0 demo', 'probe the bundled fixture server on loopback, one scenario per failure cause'],
+  ['$0 vpn.contoso.com --proxy http://proxy.corp:3128', 'through an HTTP CONNECT proxy, as from a jump host'],
+  ['$0 vpn.contoso.com --enumerate-auth', 'learn every authentication method the server allows'],
+  ['$0 vpn.contoso.com --user CONTOSO\\alice --password-env VPN_PW', 'log in once and prove the crypto binding'],
   ['$0 vpn1.contoso.com vpn2.contoso.com:8443', 'several servers: one line each as they finish, then a table'],
   ['$0 --targets servers.txt --json > out.ndjson', 'a list (one host[:port] per line, # comments): one JSON report per line'],
   ['$0 --targets servers.txt --shard 2/4', 'the 2nd of 4 shards: every 4th target starting with the 2nd'],
 ];
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
   const color = wantsColor(io);
+  // yargs drops a lone "-", so `--targets -` (stdin) reaches it as `--targets=-`.
+  const argv = rawArgv.map((arg, index) => (arg === '-' && rawArgv[index - 1] === '--targets' ? null : arg === '--targets' && rawArgv[index + 1] === '-' ? '--targets=-' : arg))
+    .filter((arg): arg is string => arg !== null);
   try {
     let exitCode: number = EXIT.HEALTHY;
     const parser = yargs(argv)
       .scriptName('sstp-probe')
-      .usage('$0 <host[:port]> [options]\n$0 <host[:port]>... | --targets <file> [options]\n\nTells you why an SSTP VPN connection fails, walking the path a real client walks:\nDNS, TCP, TLS, SSTP_DUPLEX_POST, and the SSTP control handshake.')
+      .usage('$0 <host[:port]> [options]\n$0 <host[:port]>... | --targets <file> [options]\n\nTells you why an SSTP VPN connection fails, walking the path a real client walks:\nDNS, TCP (or an HTTP proxy), TLS, SSTP_DUPLEX_POST, the SSTP control handshake, PPP LCP,\nand with --user authentication and the crypto binding.')
       .command(
         'demo',
         'start the bundled fixture SSTP server on loopback and probe each scenario',
@@ -76,7 +82,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             exitCode = await runFleet(given, args, color, io);
             return;
           }
-          const options = probeOptionsFrom(args, io);
+          const options = await probeOptionsFrom(args, io);
           const target = parseTarget(given[0]!, options.port);
           const { probe } = await import('./probe.js');
           const report = await probe(target, options);
@@ -95,7 +101,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .option('expect-sha1', { type: 'string', describe: 'SHA-1 certificate hash the server is configured with' })
       .option('expect-sha256', { type: 'string', describe: 'SHA-256 certificate hash the server is configured with' })
       .option('netsh-sslcert', { type: 'string', describe: 'file with the output of `netsh http show sslcert` from the server' })
+      .option('proxy', { type: 'string', describe: 'HTTP CONNECT proxy, http://[user:pass@]host:port or https://... (default: HTTPS_PROXY, minus NO_PROXY); --no-proxy for none' })
+      .option('proxy-user', { type: 'string', describe: 'proxy user name (replaces one in the proxy URL)' })
+      .option('proxy-password-env', { type: 'string', describe: 'name of the environment variable holding the proxy password' })
       .option('ca', { type: 'string', array: true, describe: 'PEM file of extra trusted CA certificates (repeatable)' })
+      .option('ca-system', { type: 'boolean', describe: 'also trust the system CA bundle (Linux: /etc/ssl/certs/ca-certificates.crt); NODE_EXTRA_CA_CERTS is always honoured' })
+      .option('revocation', { type: 'boolean', default: true, describe: 'ask the certificate\'s CRL / OCSP locations as Windows clients do, beside the other steps; --no-revocation skips it' })
+      .option('ppp', { type: 'boolean', default: true, describe: 'after the Ack, read the PPP LCP offer (the authentication method the server wants); --no-ppp stops at the SSTP handshake' })
+      .option('enumerate-auth', { type: 'boolean', describe: 'refuse the offered authentication method, a few bounded rounds, to learn every method the server allows' })
+      .option('user', { type: 'string', describe: 'log in once as DOMAIN\\name or name (MS-CHAPv2, CHAP-MD5 or PAP) and check the crypto binding' })
+      .option('password-env', { type: 'string', describe: 'name of the environment variable holding the --user password' })
+      .option('password-stdin', { type: 'boolean', describe: 'read the --user password from standard input (first line)' })
+      .option('insecure', { type: 'boolean', describe: 'send the credentials even when the server certificate fails validation' })
+      .option('password', { type: 'string', hidden: true, coerce: refusePasswordFlag })
       .example(EXAMPLES)
       .epilog('Exit codes: 0 healthy, 1 a problem was found, 2 usage error.\nSeveral targets: exit 0 only when every one is healthy; a host:port listed twice is probed once.\nDEBUG=sstp-probe:* shows what happens on the wire.')
       .version(VERSION)
@@ -125,7 +143,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): ProbeOptions & { port?: number } {
+async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promise<ProbeOptions & { port?: number }> {
   const options: ProbeOptions & { port?: number } = {};
   if (args.port !== undefined) options.port = positiveInteger(args.port, '--port', 65535);
   if (args.timeout !== undefined) options.timeoutMs = positiveInteger(args.timeout, '--timeout');
@@ -144,8 +162,61 @@ function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): ProbeOption
   const caFiles = (args.ca as string[] | undefined) ?? [];
   const extraCa = caFiles.map((file) => readPemCertificates(file));
   if (extraCa.length) options.trustedCaPems = extraCa.flat();
+  if (args['ca-system'] === true) {
+    // Loaded only here: --help and runs without the flag never pay for the certificate code.
+    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('./cert/trust-store.js');
+    if (findSystemCaFile() === null) throw new UsageError(`--ca-system: no system CA bundle found (looked for ${SYSTEM_CA_FILES.join(', ')}); pass the roots with --ca <file>`);
+    options.systemCa = true;
+  }
+  if (args.revocation === false) options.revocation = false;
+  if (args.proxy === false) options.proxy = false;
+  else if (typeof args.proxy === 'string') options.proxy = args.proxy;
+  if (typeof args['proxy-user'] === 'string') options.proxyUser = args['proxy-user'];
+  if (args['proxy-password-env'] !== undefined) options.proxyPassword = secretFromEnv(String(args['proxy-password-env']), '--proxy-password-env', io);
+  options.env = io.env;
   if (io.signal) options.signal = io.signal;
+  Object.assign(options, await pppOptionsFrom(args, io));
   return options;
+}
+
+/** `--password` exists only to be refused, whatever its value, which is never echoed. */
+function refusePasswordFlag(): never {
+  throw new UsageError('--password is not accepted: a password on the command line is visible to other users (ps, /proc) and stays in shell history; use --password-env VAR or --password-stdin');
+}
+
+/** --no-ppp, --enumerate-auth, and one login: --user with its password from the environment or stdin only. */
+async function pppOptionsFrom(args: Record<string, unknown>, io: CliIo): Promise<Pick<ProbeOptions, 'ppp' | 'enumerateAuth' | 'credentials' | 'insecure'>> {
+  const out: Pick<ProbeOptions, 'ppp' | 'enumerateAuth' | 'credentials' | 'insecure'> = { ppp: args.ppp !== false };
+  const enumerate = args['enumerate-auth'] === true;
+  if (enumerate && !out.ppp) throw new UsageError('--enumerate-auth needs the PPP step: drop --no-ppp');
+  if (enumerate) out.enumerateAuth = true;
+  if (args.insecure === true) out.insecure = true;
+  const fromEnv = args['password-env'];
+  const fromStdin = args['password-stdin'] === true;
+  if (args.user === undefined) {
+    if (fromEnv !== undefined || fromStdin) throw new UsageError('a password was given without --user');
+    return out;
+  }
+  const userName = String(args.user).trim();
+  if (userName === '') throw new UsageError('--user needs a name (DOMAIN\\name or name)');
+  if (!out.ppp) throw new UsageError('--user needs the PPP step: drop --no-ppp');
+  if (enumerate) throw new UsageError('--enumerate-auth learns the methods without logging in: use it without --user');
+  const targetCount = ((args.target as unknown[] | undefined) ?? []).length;
+  if (targetCount !== 1 || args.targets !== undefined || args.shard !== undefined) {
+    throw new UsageError('--user logs in to one server: give exactly one target');
+  }
+  if (fromEnv !== undefined && fromStdin) throw new UsageError('give the password one way: --password-env or --password-stdin');
+  let password: string;
+  if (fromEnv !== undefined) password = secretFromEnv(String(fromEnv), '--password-env', io);
+  else if (fromStdin) {
+    if (!io.stdin) throw new UsageError('--password-stdin: standard input is not available');
+    password = (await readStdin(io)).split(/\r?\n/)[0] ?? '';
+    if (password === '') throw new UsageError('--password-stdin: standard input held no password');
+  } else {
+    throw new UsageError('--user needs a password: --password-env VAR or --password-stdin (never on the command line)');
+  }
+  out.credentials = { userName, password };
+  return out;
 }
 
 async function emitReport(report: ProbeReport, json: boolean, color: boolean, io: CliIo): Promise<number> {
@@ -164,10 +235,11 @@ async function emitReport(report: ProbeReport, json: boolean, color: boolean, io
  */
 async function runFleet(given: string[], args: Record<string, unknown>, color: boolean, io: CliIo): Promise<number> {
   const targets = await import('./targets.js');
-  const options = probeOptionsFrom(args, io);
+  const options = await probeOptionsFrom(args, io);
+  const file = args.targets === undefined ? null : String(args.targets);
+  if (file === '') throw new UsageError('--targets needs a file name (or - for standard input)');
   const listed: ListedTarget[] = targets.parseTargetArgs(given, options.port);
-  if (args.targets !== undefined) {
-    const file = String(args.targets);
+  if (file !== null) {
     const text = file === '-' ? await readStdin(io) : readTextFile(file, '--targets');
     listed.push(...targets.parseTargetList(text, { port: options.port, source: `--targets ${file === '-' ? '(stdin)' : file}` }));
     if (listed.length === 0) throw new UsageError(`--targets ${file === '-' ? '(stdin)' : file}: the list holds no target`);
@@ -233,6 +305,14 @@ function thumbprintFlag(value: unknown, flag: string, digits: 40 | 64): string {
   }
   if (normalized.length !== digits) throw new UsageError(`${flag} takes ${digits} hex digits, "${String(value)}" has ${normalized.length}`);
   return normalized;
+}
+
+/** A secret named by an environment variable, so it never sits in argv or shell history. */
+function secretFromEnv(name: string, flag: string, io: CliIo): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`${flag} takes the NAME of an environment variable, not a value`);
+  const value = io.env[name];
+  if (value === undefined || value === '') throw new UsageError(`${flag}: the environment variable ${name} is not set`);
+  return value;
 }
 
 function positiveInteger(value: unknown, flag: string, max = Number.MAX_SAFE_INTEGER): number {

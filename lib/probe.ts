@@ -1,12 +1,17 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import { rootCertificates, type TLSSocket } from 'node:tls';
 import type {
   AddressInfo,
   AddressResult,
+  AuthInfo,
+  CertificateChecks,
   CertificateInfo,
   HttpInfo,
+  PppInfo,
   ProbeReport,
+  ProxyInfo,
+  RevocationInfo,
   SniAttempt,
   SniComparison,
   SstpInfo,
@@ -16,7 +21,9 @@ import type {
   TlsInfo,
 } from './types.js';
 import { STEP_NAMES } from './types.js';
-import { parseTarget } from './target.js';
+import { formatTarget, parseTarget } from './target.js';
+import { chooseProxy, type ProxyChoice, type ProxyConfig } from './proxy/select.js';
+import type { ProxyTunnelEvidence } from './proxy/connect.js';
 import { VERSION } from './version.js';
 import { probeLog, wireLog } from './log.js';
 import { StreamReader } from './net/stream-reader.js';
@@ -25,9 +32,13 @@ import { tcpStep } from './steps/tcp.js';
 import { tlsStep } from './steps/tls.js';
 import { httpStep } from './steps/http.js';
 import { SstpChannel, sstpStep } from './steps/sstp.js';
+import { pppAndAuthSteps, type SstpCallState } from './steps/ppp.js';
+import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep, skippedStep } from './steps/result.js';
 import { describeCertificate } from './cert/describe.js';
 import { dnsNameMatches } from './cert/names.js';
+import { checkServerCertificate, type ServerCertificateSections } from './cert/server-check.js';
+import { gatherTrustAnchors, type TrustAnchors } from './cert/trust-store.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
 
 // The orchestrator: walks the path a real SSTP client walks, one step per hop, each bounded by its own
@@ -57,8 +68,35 @@ export interface ProbeOptions {
   netshBindings?: DiagnoseContext['netshBindings'];
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
   trustedCaPems?: string[];
+  /** Also trust the platform's CA bundle (e.g. /etc/ssl/certs/ca-certificates.crt); the report says which file. */
+  systemCa?: boolean;
+  /**
+   * Ask the certificate's CRL / OCSP locations, as a Windows client does (default true). Runs beside the
+   * HTTP and SSTP steps, through the proxy when there is one; false reports revocation as not-checked.
+   */
+  revocation?: boolean;
+  /**
+   * HTTP CONNECT proxy: a URL (`http://[user:pass@]host:port` or `https://...`), or false for none. When
+   * undefined, HTTPS_PROXY / https_proxy from `env` apply, with NO_PROXY / no_proxy honoured.
+   */
+  proxy?: string | false;
+  /** Proxy credentials; they replace any in the proxy URL. */
+  proxyUser?: string;
+  proxyPassword?: string;
+  /** Environment the proxy variables are read from (default: process.env). */
+  env?: Record<string, string | undefined>;
   /** Called as each step of the main path finishes (for live progress). */
   onStep?: (step: StepResult) => void;
+  /** After the Ack, read the server's PPP LCP offer (default true; one round trip). */
+  ppp?: boolean;
+  /** Conf-Nak the offered authentication method to learn every method the server allows (no credentials only). */
+  enumerateAuth?: boolean;
+  /** Log in once (MS-CHAPv2, CHAP-MD5 or PAP) and check the crypto binding. Never reported or logged. */
+  credentials?: PppCredentials;
+  /** Send the credentials even when the server certificate failed validation. */
+  insecure?: boolean;
+  /** How long to wait for an Abort after Call Connected, in ms (default 1 500). */
+  bindingWaitMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -74,11 +112,36 @@ export interface PathOutcome {
   certificate: CertificateInfo | null;
   http: HttpInfo | null;
   sstp: SstpInfo | null;
+  /** What the proxy answered, when the path went through one. */
+  proxy: ProxyTunnelEvidence | null;
+  ppp?: PppInfo | null;
+  auth?: AuthInfo | null;
+  /** The certificate judgement (evidence for the diagnosis). */
+  certificateChecks?: CertificateChecks | null;
+  /**
+   * Whether a client would accept the certificate for sending credentials: trusted chain, right name, within
+   * its validity, usable EKU (revocation aside). Set after the TLS step, before PPP starts.
+   */
+  certificateAcceptable?: boolean;
+  revocation?: RevocationInfo | null;
+}
+
+/** What the PPP part of one walk may do. Credentials go to the main path only: one attempt per probe. */
+export interface PathSession {
+  ppp: boolean;
+  enumerateAuth: boolean;
+  credentials: PppCredentials | null;
+  insecure: boolean;
+  bindingWaitMs?: number;
+  now: () => Date;
 }
 
 interface Budget {
   signal: AbortSignal;
   extraCaPems: string[];
+  /** What the certificate is judged against: bundled roots, --ca, --ca-system, NODE_EXTRA_CA_CERTS. */
+  trust: TrustAnchors;
+  revocation: boolean;
   stepTimeout(): number;
 }
 
@@ -90,12 +153,20 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
   const totalMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const stepMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
 
+  const trust = gatherTrustAnchors({
+    bundled: rootCertificates,
+    extra: options.trustedCaPems ?? [],
+    systemCa: options.systemCa === true,
+    nodeExtraCaCerts: (options.env ?? process.env).NODE_EXTRA_CA_CERTS,
+  });
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), totalMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   const budget: Budget = {
     signal,
-    extraCaPems: options.trustedCaPems ?? [],
+    extraCaPems: trust.extraPems,
+    trust,
+    revocation: options.revocation !== false,
     stepTimeout: () => Math.max(1, Math.min(stepMs, totalMs - (performance.now() - started))),
   };
   const emit = (step: StepResult): void => {
@@ -103,7 +174,27 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
     options.onStep?.(step);
   };
 
+  const proxyChoice = chooseProxy({
+    target: resolvedTarget,
+    ...(typeof options.proxy === 'string' ? { flagProxy: options.proxy } : {}),
+    noProxyFlag: options.proxy === false,
+    env: options.env ?? process.env,
+    ...(options.proxyUser !== undefined ? { proxyUser: options.proxyUser } : {}),
+    ...(options.proxyPassword !== undefined ? { proxyPassword: options.proxyPassword } : {}),
+  });
+
   try {
+    if (proxyChoice.proxy) {
+      // Through a proxy the client resolves and connects nothing itself: the proxy does both.
+      const proxied = proxyChoice.proxy;
+      const dnsSkipped = notApplicableStep('dns', `${resolvedTarget.host} is resolved by the proxy`);
+      emit(dnsSkipped);
+      const sni = options.sni === undefined ? (isIP(resolvedTarget.host) ? null : resolvedTarget.host) : options.sni;
+      const main = await walkPath(resolvedTarget, { kind: 'proxy', proxy: proxied }, sni, budget, emit, pathSession(options, now, true));
+      const report = buildReport(resolvedTarget, startedAt, dnsSkipped, [], main);
+      report.proxy = proxyInfo(proxyChoice, main.proxy);
+      return finalize(report, options, now, started);
+    }
     const dns = await dnsStep(resolvedTarget.host, {
       resolver: options.resolver ?? systemResolver,
       timeoutMs: budget.stepTimeout(),
@@ -116,7 +207,7 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
     let outcomes: PathOutcome[] = [];
     if (dns.addresses.length > 0) {
       const walk = (address: AddressInfo, index: number): Promise<PathOutcome> =>
-        walkPath(resolvedTarget, address.address, sni, budget, index === 0 ? emit : () => {});
+        walkPath(resolvedTarget, { kind: 'direct', address: address.address }, sni, budget, index === 0 ? emit : () => {}, pathSession(options, now, index === 0));
       outcomes = (options.allAddresses ?? true) && dns.addresses.length > 1
         ? await mapBounded(dns.addresses, options.addressConcurrency ?? 4, walk)
         : [await walk(dns.addresses[0]!, 0)];
@@ -124,6 +215,7 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
     }
 
     const report = buildReport(resolvedTarget, startedAt, dns.step, dns.addresses, main);
+    if (proxyChoice.reason !== 'no proxy configured') report.proxy = proxyInfo(proxyChoice, null);
     report.sniComparison = main ? await compareSni(resolvedTarget, main, sni, budget) : null;
     if (outcomes.length > 1) {
       // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
@@ -153,11 +245,12 @@ function buildReport(target: Target, startedAt: Date, dns: StepResult, resolved:
     steps: assembleSteps(dns, main),
     tls: main?.tls ?? null,
     certificate: main?.certificate ?? null,
+    certificateChecks: main?.certificateChecks ?? null,
     http: main?.http ?? null,
     sstp: main?.sstp ?? null,
-    ppp: null,
-    auth: null,
-    revocation: null,
+    ppp: main?.ppp ?? null,
+    auth: main?.auth ?? null,
+    revocation: main?.revocation ?? null,
     sniComparison: null,
     findings: [],
   };
@@ -168,7 +261,7 @@ function buildReport(target: Target, startedAt: Date, dns: StepResult, resolved:
  * choice tells a host-name binding (`hostnameport`) from an address binding (`ipport`) in HTTP.SYS.
  */
 async function compareSni(target: Target, main: PathOutcome, sni: string | null, budget: Budget): Promise<SniComparison | null> {
-  const tcpPassed = main.steps.some((s) => s.name === 'tcp' && s.status === 'pass');
+  const tcpPassed = main.proxy === null && main.steps.some((s) => s.name === 'tcp' && s.status === 'pass');
   const tlsFailed = main.steps.some((s) => s.name === 'tls' && s.status === 'fail');
   const certificateWrong = main.certificate !== null && (main.certificate.nameMatches === false || main.certificate.chainTrusted === false);
   if (!tcpPassed || !(tlsFailed || certificateWrong)) return null;
@@ -214,14 +307,18 @@ export function finalize(
 }
 
 /** TCP -> TLS -> HTTP -> SSTP against one address, then a polite exit. Never throws for remote failures. */
+export type Route = { kind: 'direct'; address: string } | { kind: 'proxy'; proxy: ProxyConfig };
+
 export async function walkPath(
   target: Target,
-  address: string,
+  route: Route,
   sni: string | null,
   budget: Budget,
   emit: (step: StepResult) => void,
+  session: PathSession = { ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() },
 ): Promise<PathOutcome> {
-  const outcome: PathOutcome = { address, steps: [], tls: null, certificate: null, http: null, sstp: null };
+  const address = route.kind === 'direct' ? route.address : `${route.proxy.host}:${route.proxy.port}`;
+  const outcome: PathOutcome = { address, steps: [], tls: null, certificate: null, http: null, sstp: null, proxy: null };
   const record = (step: StepResult): void => {
     outcome.steps.push(step);
     emit(step);
@@ -230,16 +327,50 @@ export async function walkPath(
   let transport: Duplex | null = null;
   let socket: TLSSocket | null = null;
   let channel: SstpChannel | null = null;
+  let certificateOnline: Promise<void> | null = null;
   try {
-    const tcp = await tcpStep(address, target.port, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
-    record(tcp.step);
-    if (!tcp.socket) return outcome;
-    transport = tcp.socket;
+    if (route.kind === 'proxy') {
+      record(notApplicableStep('tcp', `the proxy ${route.proxy.redactedUrl} connects to ${formatTarget(target)}`));
+      // undici is loaded only when a proxy is used.
+      const { openTunnel } = await import('./proxy/connect.js');
+      const tunnel = await openTunnel(route.proxy, target, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
+      record({ name: 'proxy', status: tunnel.status, durationMs: Math.round(tunnel.durationMs), code: tunnel.code, detail: tunnel.detail });
+      outcome.proxy = tunnel.evidence;
+      if (!tunnel.socket) return outcome;
+      transport = tunnel.socket;
+    } else {
+      const tcp = await tcpStep(route.address, target.port, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
+      record(tcp.step);
+      if (!tcp.socket) return outcome;
+      transport = tcp.socket;
+    }
 
     const tls = await tlsStep(transport, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, extraCaPems: budget.extraCaPems });
     record(tls.step);
     outcome.tls = tls.info;
-    if (tls.chain.length > 0) outcome.certificate = safeDescribe(tls.chain);
+    if (tls.chain.length > 0) {
+      // Judged now, so PPP can tell whether credentials may go; AIA and CRL / OCSP run beside the next steps.
+      const checked = checkServerCertificate({
+        chain: tls.chain,
+        host: sni ?? target.host,
+        now: session.now(),
+        trust: budget.trust,
+        revocation: budget.revocation,
+        timeoutMs: budget.stepTimeout(),
+        signal: budget.signal,
+        ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy) } : {}),
+      });
+      const apply = (found: ServerCertificateSections): void => {
+        outcome.certificate = found.certificate;
+        outcome.certificateChecks = found.checks;
+        outcome.certificateAcceptable = found.acceptable;
+      };
+      apply(checked);
+      certificateOnline = checked.online?.then((done) => {
+        apply(done);
+        outcome.revocation = done.revocation;
+      }) ?? null;
+    }
     if (!tls.socket) return outcome;
     socket = tls.socket;
 
@@ -253,7 +384,36 @@ export async function walkPath(
     const sstp = await sstpStep(channel, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
     record(sstp.step);
     outcome.sstp = sstp.info;
-    if (sstp.info.result === 'ack' || sstp.info.result === 'nak') {
+    let call: SstpCallState = 'open';
+    if (sstp.step.status === 'pass' && sstp.ack && !session.ppp) {
+      record(notApplicableStep('ppp', 'turned off (--no-ppp)'));
+    } else if (sstp.step.status === 'pass' && sstp.ack) {
+      const inside = await pppAndAuthSteps(channel, {
+        ack: sstp.ack,
+        leafDer: tls.chain[0] ?? null,
+        certificate: outcome.certificate,
+        tls: outcome.tls,
+        host: sni ?? target.host,
+        now: session.now(),
+        enumerateAuth: session.enumerateAuth,
+        credentials: session.credentials,
+        insecure: session.insecure,
+        ...(session.bindingWaitMs !== undefined ? { bindingWaitMs: session.bindingWaitMs } : {}),
+        stepTimeout: () => budget.stepTimeout(),
+        signal: budget.signal,
+        log,
+      }, record);
+      outcome.ppp = inside.ppp;
+      outcome.auth = inside.auth;
+      call = inside.sstp;
+    }
+    if (call === 'aborted') {
+      // MS-SSTP §3.2.5.3: the receiver of an Abort answers with an Abort and closes.
+      channel.answerAbort();
+      sstp.info.teardown = 'closed';
+    } else if (call === 'closed') {
+      sstp.info.teardown = 'closed';
+    } else if (sstp.info.result === 'ack' || sstp.info.result === 'nak') {
       sstp.info.teardown = await channel.disconnect(Math.min(DISCONNECT_WAIT_MS, budget.stepTimeout()));
     } else if (sstp.info.result === 'abort') {
       channel.answerAbort();
@@ -266,7 +426,37 @@ export async function walkPath(
     if (channel) channel.close();
     else if (socket) socket.destroy();
     if (transport && !channel) transport.destroy();
+    // The report is built from this outcome: the revocation answer (bounded by its own deadline) must be in.
+    if (certificateOnline) await certificateOnline;
   }
+}
+
+/** The PPP options of one walk: credentials only on the main path. */
+function pathSession(options: ProbeOptions, now: () => Date, main: boolean): PathSession {
+  return {
+    ppp: options.ppp !== false,
+    enumerateAuth: main && options.enumerateAuth === true,
+    credentials: main ? (options.credentials ?? null) : null,
+    insecure: options.insecure === true,
+    ...(options.bindingWaitMs !== undefined ? { bindingWaitMs: options.bindingWaitMs } : {}),
+    now,
+  };
+}
+
+function proxyInfo(choice: ProxyChoice, evidence: ProxyTunnelEvidence | null): ProxyInfo {
+  return {
+    url: choice.proxy?.redactedUrl ?? evidence?.proxy ?? '',
+    source: choice.source,
+    reason: choice.reason,
+    statusLine: evidence?.statusLine ?? null,
+    status: evidence?.status ?? null,
+    httpVersion: evidence?.httpVersion ?? null,
+    authSchemes: evidence?.authSchemes ?? [],
+    headers: evidence?.headers ?? {},
+    attempts: evidence?.attempts ?? 0,
+    authSent: evidence?.authSent ?? 'none',
+    proxyConnected: evidence?.proxyConnected ?? false,
+  };
 }
 
 function assembleSteps(dns: StepResult, main: PathOutcome | null): StepResult[] {
@@ -279,7 +469,7 @@ function assembleSteps(dns: StepResult, main: PathOutcome | null): StepResult[] 
       if (found.status === 'fail') failed = true;
       return found;
     }
-    if (name === 'proxy') return notApplicableStep('proxy', 'no proxy');
+    if (name === 'proxy') return notApplicableStep('proxy', 'no proxy in use');
     if (name === 'ppp' || name === 'auth') return notApplicableStep(name, 'not requested');
     return skippedStep(name, failed ? 'an earlier step failed' : null);
   });

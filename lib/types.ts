@@ -165,18 +165,206 @@ export interface AuthInfo {
   } | null;
 }
 
+/**
+ * What one CRL / OCSP location said: good, revoked or unknown when it answered usefully, else why not
+ * (the checker's download and validation outcomes; docs/certificates.md explains each).
+ */
+export const REVOCATION_SOURCE_OUTCOMES = [
+  'good',
+  'revoked',
+  'unknown',
+  'http-status',
+  'timeout',
+  'refused',
+  'dns',
+  'reset',
+  'too-large',
+  'unsupported-scheme',
+  'aborted',
+  'error',
+  'parse-error',
+  'invalid',
+  'no-issuer',
+] as const;
+export type RevocationSourceOutcome = (typeof REVOCATION_SOURCE_OUTCOMES)[number];
+
 /** One place the revocation status of the server certificate can be learned from (CDP or AIA OCSP). */
 export interface RevocationSource {
   url: string;
   kind: 'crl' | 'ocsp';
-  outcome: 'good' | 'revoked' | 'unknown' | 'unreachable' | 'timeout' | 'error';
+  outcome: RevocationSourceOutcome;
   detail: string | null;
+  /** Subject of the certificate this source was asked about (the leaf or an intermediate). */
+  certificate?: string;
+  httpStatus?: number | null;
+  durationMs?: number;
 }
+
+export const REVOCATION_VERDICTS = ['good', 'revoked', 'unreachable', 'no-sources', 'not-checked'] as const;
+export type RevocationVerdictName = (typeof REVOCATION_VERDICTS)[number];
 
 /** Revocation judgement of the server certificate, as a Windows client would need to make it. */
 export interface RevocationInfo {
-  verdict: 'good' | 'revoked' | 'unreachable' | 'no-sources' | 'not-checked';
+  verdict: RevocationVerdictName;
   sources: RevocationSource[];
+  /** The first revoked certificate found, with the source that said so. */
+  revoked?: { certificate: string; serialNumber: string; revokedAt: string | null; url: string } | null;
+  /** Why the check was not made (not-checked), e.g. "turned off (--no-revocation)". */
+  detail?: string | null;
+}
+
+// ---- certificate checks: the judgement of the chain as evidence (lib/cert/judge.ts makes it) ----
+
+export const TRUST_VERDICTS = ['trusted', 'self-signed', 'untrusted-root', 'missing-intermediate', 'bad-signature', 'issuer-not-ca'] as const;
+export type TrustVerdict = (typeof TRUST_VERDICTS)[number];
+
+export const VALIDITY_VERDICTS = ['valid', 'expiring-soon', 'expired', 'not-yet-valid'] as const;
+export type ValidityVerdict = (typeof VALIDITY_VERDICTS)[number];
+
+export const EKU_VERDICTS = ['server-auth', 'any-purpose', 'no-eku', 'wrong-purpose'] as const;
+export type EkuVerdict = (typeof EKU_VERDICTS)[number];
+
+/** Where a certificate on the built path came from. */
+export type PathSource = 'sent' | 'fetched' | 'trust-store';
+
+export interface PathCertificate extends ChainCertificate {
+  serialNumber: string;
+  source: PathSource;
+  /** Index in the chain as sent, or null for certificates that came from elsewhere. */
+  sentIndex: number | null;
+}
+
+export interface ChainJudgement {
+  /** As the server sent it, leaf first. */
+  sent: ChainCertificate[];
+  /** The path built from the leaf upwards, as far as it goes. */
+  path: PathCertificate[];
+  /** The path reached a root using only what the server sent plus the trust store. */
+  complete: boolean;
+  /** Issuer name of the last certificate reached when the path stops short, else null. */
+  missingIssuer: string | null;
+  /** Where that missing issuer can be downloaded (AIA caIssuers of the last certificate reached). */
+  caIssuersUrls: string[];
+  /** The server sent certificates in an order other than leaf, its issuer, that issuer's issuer... */
+  outOfOrder: boolean;
+  /** Subjects of sent certificates that are not on the path. */
+  unused: string[];
+  /** The server sent a self-signed root too (harmless, but wasted bytes). */
+  rootSent: boolean;
+  /** Sent certificates that could not be decoded (index in the chain as sent). */
+  unreadable: number[];
+}
+
+export interface TrustJudgement {
+  verdict: TrustVerdict;
+  trusted: boolean;
+  /** The root the path ends in, when it ends in one. */
+  anchor: { subject: string; sha256: string; inTrustStore: boolean } | null;
+  windowsCode: string | null;
+  /** For bad-signature / issuer-not-ca: the certificate at fault. */
+  offending: string | null;
+}
+
+export interface NameJudgement {
+  host: string;
+  hostType: 'dns' | 'ip';
+  matches: boolean;
+  matchedBy: 'san-dns' | 'san-ip' | 'cn' | null;
+  matchedName: string | null;
+  /** Names the check compared against (SAN entries of the host's type, or CN when there is no SAN). */
+  candidates: string[];
+  /** The CN would have matched, but a SAN extension is present so the CN is not consulted. */
+  commonNameIgnored: boolean;
+  windowsCode: string | null;
+}
+
+export interface ValidityProblem {
+  subject: string;
+  verdict: 'expired' | 'not-yet-valid';
+  notBefore: string;
+  notAfter: string;
+}
+
+export interface ValidityJudgement {
+  verdict: ValidityVerdict;
+  notBefore: string;
+  notAfter: string;
+  /** Whole days until notAfter, rounded toward zero (negative once expired by a day or more). */
+  daysRemaining: number;
+  /** Intermediates (sent or fetched) outside their validity period. */
+  chainProblems: ValidityProblem[];
+  windowsCode: string | null;
+}
+
+export interface EkuJudgement {
+  verdict: EkuVerdict;
+  ok: boolean;
+  /** The leaf's EKU OIDs (empty when it has no EKU extension). */
+  oids: string[];
+  names: string[];
+  /** A CA on the path whose own EKU extension excludes server authentication, else null. */
+  restrictedBy: string | null;
+  windowsCode: string | null;
+}
+
+export interface KeyJudgement {
+  type: string | null;
+  bits: number | null;
+  curve: string | null;
+  weak: boolean;
+}
+
+export interface SignatureJudgement {
+  algorithm: string;
+  /** Certificates whose signature uses SHA-1 or MD5 (the self-signature of a root is not counted). */
+  weak: Array<{ subject: string; algorithm: string; hash: string }>;
+}
+
+/** One download of a missing issuer from an AIA caIssuers location. */
+export interface IssuerFetchAttempt {
+  url: string;
+  /** ok, or the download / decoding failure (same words as RevocationSource.outcome). */
+  outcome: string;
+  httpStatus: number | null;
+  detail: string | null;
+  durationMs: number;
+}
+
+/** Which trust anchors the judgement used: what a client with the same stores would trust. */
+export interface TrustAnchorsInfo {
+  /** Node's bundled roots (tls.rootCertificates). */
+  bundled: number;
+  /** CA certificates given with --ca / trustedCaPems. */
+  extra: number;
+  /** The platform store (--ca-system): the file read, or path null with the reason when none was found. */
+  system: { path: string | null; certificates: number; detail: string | null } | null;
+  /** The file NODE_EXTRA_CA_CERTS names, when set. */
+  nodeExtraCaCerts: { path: string; certificates: number; detail: string | null } | null;
+}
+
+/** The certificate judgement in the report: evidence only; the diagnosis turns it into findings. */
+export interface CertificateChecks {
+  /** The name the certificate was judged for: the SNI sent, else the host dialled. */
+  host: string;
+  judgedAt: string;
+  /** Trusted chain, right name, within its validity (chain included) and a usable EKU: what a client needs before it sends credentials. Revocation is not part of it. */
+  acceptable: boolean;
+  chain: ChainJudgement;
+  trust: TrustJudgement;
+  name: NameJudgement;
+  validity: ValidityJudgement;
+  eku: EkuJudgement;
+  key: KeyJudgement;
+  signature: SignatureJudgement;
+  /** Where revocation can be checked, per certificate below the root (leaf first). */
+  revocationSources: {
+    certificates: Array<{ subject: string; serialNumber: string; crlUrls: string[]; ocspUrls: string[] }>;
+    /** The leaf names at least one HTTP CRL or OCSP location. */
+    leafHasSources: boolean;
+  };
+  /** Downloads of a missing issuer (AIA), or null when the chain did not need one or none was tried. */
+  issuerFetch: IssuerFetchAttempt[] | null;
+  trustAnchors: TrustAnchorsInfo;
 }
 
 /** One TLS handshake of the SNI comparison. */
@@ -224,6 +412,8 @@ export interface ProbeReport {
   auth: AuthInfo | null;
   /** Revocation check of the server certificate; absent or null when not run. */
   revocation?: RevocationInfo | null;
+  /** The certificate judgement (chain, trust, name, validity, EKU, key); absent or null without a certificate. */
+  certificateChecks?: CertificateChecks | null;
   /** Handshakes with and without SNI; absent or null when not run. */
   sniComparison?: SniComparison | null;
   findings: Finding[];

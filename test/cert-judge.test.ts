@@ -4,8 +4,13 @@ import type { AddressInfo } from 'node:net';
 import tls, { rootCertificates } from 'node:tls';
 import { createCertFactory, OID, type CertSpec, type IssuedCert, type KeySpec, type Pki } from '../fixtures/certs.js';
 import { judgeCertificate, type CertificateJudgement } from '../lib/cert/judge.js';
+import { certificateChecks } from '../lib/cert/checks.js';
+import { diagnose } from '../lib/diagnose/index.js';
+import type { Finding } from '../lib/types.js';
+import { healthyReport } from './helpers/report-builder.js';
 
-// Certificate judgement, case by case, against what a Windows SSTP client would decide.
+// Certificate judgement, case by case, against what a Windows SSTP client would decide. The judgement is
+// evidence; what a user reads is the diagnosis of it, so each case is also run through diagnose().
 
 const factory = createCertFactory();
 const DAY = 86_400_000;
@@ -39,7 +44,16 @@ function judge(chain: IssuedCert[], opts: { host?: string; trusted?: string[]; f
   });
 }
 
-const causes = (j: CertificateJudgement): string[] => j.findings.map((f) => `${f.severity}:${f.cause}`);
+/** The certificate findings the diagnosis makes of a judgement (revocation not checked online). */
+function findings(j: CertificateJudgement): Finding[] {
+  const report = healthyReport();
+  report.target.host = j.name.host;
+  report.tls!.sni = j.name.host;
+  report.certificate = j.certificate;
+  report.certificateChecks = certificateChecks(j, { now, issuerFetch: null, trustAnchors: { bundled: 0, extra: 0, system: null, nodeExtraCaCerts: null } });
+  return diagnose(report, { now }).filter((f) => f.cause.startsWith('cert-'));
+}
+const causes = (j: CertificateJudgement): string[] => findings(j).map((f) => `${f.severity}:${f.cause}`);
 
 for (const [label, key] of [
   ['RSA 2048', { type: 'rsa' }],
@@ -49,8 +63,8 @@ for (const [label, key] of [
     const p = pki(key);
     const leaf = leafOf({}, key);
     const j = judge([leaf, p.intermediate]);
-    t.equal(j.verdict, 'pass');
-    t.same(j.findings, []);
+    t.equal(j.acceptable, true);
+    t.same(causes(j), []);
     t.equal(j.trust.verdict, 'trusted');
     t.equal(j.trust.windowsCode, null);
     t.same(j.trust.anchor, { subject: 'CN=sstp-probe Test Root CA, O=sstp-probe', sha256: j.trust.anchor!.sha256, inTrustStore: true });
@@ -90,21 +104,21 @@ for (const [label, key] of [
 
 t.test('validity: expired, not yet valid, expiring within 30 days', async (t) => {
   const expired = judge([leafOf({ notBefore: new Date(now.getTime() - 400 * DAY), notAfter: new Date(now.getTime() - DAY) }), pki().intermediate]);
-  t.equal(expired.verdict, 'fail');
+  t.equal(expired.acceptable, false);
   t.equal(expired.validity.verdict, 'expired');
   t.equal(expired.validity.windowsCode, '0x800B0101');
   t.equal(expired.validity.daysRemaining, -1);
   t.same(causes(expired), ['error:cert-expired']);
-  t.equal(expired.findings[0]!.evidence.windowsCode, '0x800B0101');
+  t.match(findings(expired)[0]!.evidence, { windowsCode: '0x800B0101', validity: 'expired' });
   t.equal(expired.trust.verdict, 'trusted', 'an expired leaf is still a trusted chain: two separate findings');
 
   const future = judge([leafOf({ notBefore: new Date(now.getTime() + DAY), notAfter: new Date(now.getTime() + 400 * DAY) }), pki().intermediate]);
   t.equal(future.validity.verdict, 'not-yet-valid');
-  t.same(causes(future), ['error:cert-not-yet-valid']);
-  t.equal(future.findings[0]!.evidence.windowsCode, '0x800B0101');
+  t.same(causes(future), ['error:cert-expired'], 'the catalogue has one validity cause; the evidence says which way');
+  t.match(findings(future)[0]!.evidence, { windowsCode: '0x800B0101', validity: 'not-yet-valid' });
 
   const soon = judge([leafOf({ notAfter: new Date(now.getTime() + 10 * DAY + 3_600_000) }), pki().intermediate]);
-  t.equal(soon.verdict, 'warn');
+  t.equal(soon.acceptable, true, 'still accepted');
   t.equal(soon.validity.verdict, 'expiring-soon');
   t.equal(soon.validity.daysRemaining, 10);
   t.equal(soon.validity.windowsCode, null);
@@ -127,8 +141,9 @@ t.test('validity: an expired intermediate fails the chain', async (t) => {
   t.equal(j.validity.verdict, 'valid', 'the leaf itself is in date');
   t.same(j.validity.chainProblems.map((p) => [p.subject, p.verdict]), [['CN=Old Issuing CA', 'expired']]);
   t.equal(j.validity.windowsCode, '0x800B0101');
+  t.equal(j.acceptable, false);
   t.same(causes(j), ['error:cert-expired']);
-  t.equal(j.findings[0]!.evidence.subject, 'CN=Old Issuing CA');
+  t.match(findings(j)[0]!.evidence.chainProblems, [{ subject: 'CN=Old Issuing CA', verdict: 'expired' }]);
 });
 
 t.test('names: SAN, wildcards, CN fallback, IP targets', async (t) => {
@@ -137,7 +152,7 @@ t.test('names: SAN, wildcards, CN fallback, IP targets', async (t) => {
   t.equal(wrong.name.windowsCode, '0x800B010F');
   t.same(wrong.name.candidates, ['other.contoso.test']);
   t.same(causes(wrong), ['error:cert-name-mismatch']);
-  t.same(wrong.findings[0]!.evidence.dnsNames, ['other.contoso.test']);
+  t.match(findings(wrong)[0]!.evidence, { dnsNames: ['other.contoso.test'], candidates: ['other.contoso.test'], windowsCode: '0x800B010F' });
   t.equal(wrong.certificate.nameMatches, false);
 
   const wildcard = leafOf({ subjectCN: '*.contoso.test', dnsNames: ['*.contoso.test'] });
@@ -162,7 +177,7 @@ t.test('names: SAN, wildcards, CN fallback, IP targets', async (t) => {
 
   const byIp = judge([leafOf(), pki().intermediate], { host: '192.0.2.10' });
   t.same([byIp.name.hostType, byIp.name.matches, byIp.name.windowsCode], ['ip', false, '0x800B010F'], 'dialling by IP fails when only DNS names are listed');
-  t.same(byIp.findings[0]!.evidence.dnsNames, [HOST]);
+  t.match(findings(byIp)[0]!.evidence, { host: '192.0.2.10', hostType: 'ip', dnsNames: [HOST] });
 });
 
 t.test('EKU: server auth, Any Purpose, none, client auth only, restricted CA', async (t) => {
@@ -173,8 +188,8 @@ t.test('EKU: server auth, Any Purpose, none, client auth only, restricted CA', a
 
   const any = judge([leafOf({ eku: [OID.anyExtendedKeyUsage] }), pki().intermediate]);
   t.same([any.eku.verdict, any.eku.ok], ['any-purpose', true]);
-  t.same(causes(any), ['info:cert-any-purpose-eku'], 'Windows accepts it: only an info note about other clients');
-  t.equal(any.verdict, 'pass');
+  t.same(causes(any), ['info:cert-eku-any-purpose'], 'Windows accepts it: only an info note about other clients');
+  t.equal(any.acceptable, true);
 
   const none = judge([leafOf({ eku: null }), pki().intermediate]);
   t.same([none.eku.verdict, none.eku.ok, none.eku.oids], ['no-eku', true, []]);
@@ -195,7 +210,8 @@ t.test('trust: self-signed, untrusted root, bundled roots only', async (t) => {
   const s = judge([self]);
   t.same([s.trust.verdict, s.trust.trusted, s.trust.windowsCode], ['self-signed', false, '0x800B0109']);
   t.equal(s.certificate.selfSigned, true);
-  t.same(causes(s), ['error:cert-self-signed'], 'no revocation complaint: nothing above a self-signed certificate can revoke it');
+  t.same(causes(s), ['error:cert-untrusted'], 'no revocation complaint: nothing above a self-signed certificate can revoke it');
+  t.match(findings(s)[0]!.evidence, { trustVerdict: 'self-signed', windowsCode: '0x800B0109' });
   t.same(s.revocation.targets, []);
 
   const trustedSelf = judge([self], { trusted: [self.certPem] });
@@ -207,8 +223,8 @@ t.test('trust: self-signed, untrusted root, bundled roots only', async (t) => {
   t.same([publicOnly.trust.verdict, publicOnly.trust.windowsCode], ['untrusted-root', '0x800B0109']);
   t.equal(publicOnly.trust.anchor?.subject, 'CN=sstp-probe Test Root CA, O=sstp-probe');
   t.equal(publicOnly.trust.anchor?.inTrustStore, false);
-  t.same(causes(publicOnly), ['error:cert-untrusted-root']);
-  t.equal(publicOnly.findings[0]!.evidence.root, 'CN=sstp-probe Test Root CA, O=sstp-probe');
+  t.same(causes(publicOnly), ['error:cert-untrusted']);
+  t.match(findings(publicOnly)[0]!.evidence, { trustVerdict: 'untrusted-root', root: 'CN=sstp-probe Test Root CA, O=sstp-probe' });
 
   const withRoot = judge(full, { trusted: [...(rootCertificates as string[]), p.root.certPem] });
   t.equal(withRoot.trust.verdict, 'trusted', 'an extra CA next to the bundled roots makes it trusted');
@@ -224,18 +240,20 @@ t.test('chain: missing intermediate, fetched intermediate, out of order', async 
   t.equal(missing.chain.complete, false);
   t.equal(missing.chain.missingIssuer, 'CN=sstp-probe Test Issuing CA, O=sstp-probe');
   t.same(missing.chain.caIssuersUrls, [AIA]);
-  t.same(causes(missing), ['warning:cert-incomplete-chain'], 'a warning while the AIA location may still rescue a Windows client');
+  t.same(causes(missing), ['error:cert-untrusted'], 'judged offline, nothing was downloaded: the chain is broken');
+  t.match(findings(missing)[0]!.evidence, { trustVerdict: 'missing-intermediate', windowsCode: '0x800B010A', missingIssuer: 'CN=sstp-probe Test Issuing CA, O=sstp-probe', caIssuersUrls: [AIA] });
+  t.match(findings(missing)[0]!.summary, /The server should send it/);
   t.same(missing.revocation.targets.map((x) => x.issuerDer), [null]);
 
   const noAia = factory.issueCertificate({ subjectCN: HOST, dnsNames: [HOST], issuer: p.intermediate, crlUrls: CRL });
-  t.same(causes(judge([noAia])), ['error:cert-incomplete-chain'], 'an error when there is nowhere to download it from');
+  t.match(findings(judge([noAia]))[0]!.summary, /names no AIA location/, 'nowhere to download it from');
 
   const fetched = judge([leaf], { fetched: [p.intermediate] });
   t.equal(fetched.trust.verdict, 'trusted');
   t.equal(fetched.chain.complete, false);
   t.same(fetched.chain.path.map((c) => c.source), ['sent', 'fetched', 'trust-store']);
-  t.same(causes(fetched), ['warning:cert-incomplete-chain']);
-  t.equal(fetched.findings[0]!.evidence.fetchedFromAia, true);
+  t.same(causes(fetched), ['warning:cert-chain-incomplete'], 'downloaded from AIA: a warning that the server should send it');
+  t.match(findings(fetched)[0]!.evidence, { completedFromAia: true, missingIssuer: 'CN=sstp-probe Test Issuing CA, O=sstp-probe' });
   t.ok(fetched.revocation.targets[0]!.issuerDer?.equals(p.intermediate.der), 'revocation can now be checked against the fetched issuer');
 
   const shuffled = judge([leaf, p.root, p.intermediate]);
@@ -250,7 +268,8 @@ t.test('trust: a tampered signature is not a chain', async (t) => {
   der[der.length - 1] ^= 0x01; // last byte of the RSA signature
   const j = judgeCertificate({ chain: [der, pki().intermediate.der], host: HOST, now, trustedCaPems: [pki().root.certPem] });
   t.same([j.trust.verdict, j.trust.windowsCode, j.trust.offending], ['bad-signature', '0x80096004', `CN=${HOST}`]);
-  t.same(causes(j), ['error:cert-bad-signature']);
+  t.same(causes(j), ['error:cert-untrusted']);
+  t.match(findings(j)[0]!.evidence, { trustVerdict: 'bad-signature', windowsCode: '0x80096004', offending: `CN=${HOST}` });
 });
 
 t.test('key, signature and revocation-source warnings', async (t) => {
@@ -261,18 +280,18 @@ t.test('key, signature and revocation-source warnings', async (t) => {
   const small = judge([leafOf({ key: { type: 'rsa', bits: 1024 } }), pki().intermediate]);
   t.same(small.key, { type: 'rsa', bits: 1024, curve: null, weak: true });
   t.same(causes(small), ['warning:cert-weak-key']);
-  t.equal(small.verdict, 'warn');
+  t.equal(small.acceptable, true);
 
   const p384 = judge([leafOf({ key: { type: 'ec', curve: 'P-384' } }), pki().intermediate]);
   t.same(p384.key, { type: 'ec', bits: 384, curve: 'P-384', weak: false });
 
   const noRev = judge([leafOf({ crlUrls: [], caIssuersUrl: undefined }), pki().intermediate]);
-  t.same(causes(noRev), ['error:cert-no-revocation-info']);
-  t.equal(noRev.findings[0]!.evidence.windowsCode, '0x80092012');
+  t.same(causes(noRev), ['error:cert-revocation-unreachable'], 'no CRL and no OCSP: Windows cannot check revocation at all');
+  t.match(findings(noRev)[0]!.evidence, { reason: 'no-sources', windowsCode: '0x80092012' });
   t.equal(noRev.revocation.leafHasSources, false);
 
   const ldapOnly = judge([leafOf({ crlUrls: ['ldap:///CN=Issuing,CN=CDP,DC=contoso,DC=test'] }), pki().intermediate]);
-  t.same(causes(ldapOnly), ['error:cert-no-revocation-info'], 'an LDAP-only CDP is unusable from outside the domain');
+  t.same(causes(ldapOnly), ['error:cert-revocation-unreachable'], 'an LDAP-only CDP is unusable from outside the domain');
 
   const ocspOnly = judge([leafOf({ crlUrls: [], ocspUrl: 'http://ocsp.contoso.test' }), pki().intermediate]);
   t.same(causes(ocspOnly), []);
@@ -281,8 +300,8 @@ t.test('key, signature and revocation-source warnings', async (t) => {
 
 t.test('several problems are reported together', async (t) => {
   const j = judge([leafOf({ subjectCN: 'x.test', dnsNames: ['x.test'], eku: [OID.clientAuth], notAfter: new Date(now.getTime() - DAY), notBefore: new Date(now.getTime() - 9 * DAY) })]);
-  t.same(causes(j), ['warning:cert-incomplete-chain', 'error:cert-name-mismatch', 'error:cert-expired', 'error:cert-eku-invalid']);
-  t.equal(j.verdict, 'fail');
+  t.same(causes(j), ['error:cert-untrusted', 'error:cert-expired', 'error:cert-name-mismatch', 'error:cert-eku-invalid']);
+  t.equal(j.acceptable, false);
 });
 
 t.test('invalid input is refused before any judgement', async (t) => {
@@ -303,5 +322,5 @@ t.test('Any Purpose: Node refuses it, the judgement (like Windows) does not', as
   t.equal(socket.authorizationError, 'INVALID_PURPOSE', "Node's verifier says the purpose is wrong");
   socket.destroy();
   const j = judgeCertificate({ chain, host: HOST, now, trustedCaPems: [p.root.certPem] });
-  t.same([j.eku.verdict, j.trust.verdict, j.verdict], ['any-purpose', 'trusted', 'pass']);
+  t.same([j.eku.verdict, j.trust.verdict, j.acceptable], ['any-purpose', 'trusted', true]);
 });

@@ -11,9 +11,14 @@ import { createCertFactory, createCrl, type IssuedCert, type Pki } from '../fixt
 import { startPkiServer, type PkiServer } from '../fixtures/pki-server.js';
 import { judgeCertificate } from '../lib/cert/judge.js';
 import { buildOcspRequest } from '../lib/cert/ocsp.js';
-import { checkRevocation, judgeOnline, toRevocationInfo, type OnlineOptions } from '../lib/cert/revocation.js';
+import { checkRevocation, judgeOnline, toIssuerFetchAttempts, toRevocationInfo, type OnlineJudgement, type OnlineOptions, type RevocationResult } from '../lib/cert/revocation.js';
+import { certificateChecks } from '../lib/cert/checks.js';
+import { diagnose } from '../lib/diagnose/index.js';
+import type { Finding } from '../lib/types.js';
+import { healthyReport } from './helpers/report-builder.js';
 
-// Online checks against a loopback CA publication point: CRLs, OCSP, AIA, and the ways they fail.
+// Online checks against a loopback CA publication point: CRLs, OCSP, AIA, and the ways they fail. The checks
+// are evidence; the findings a user reads come from the diagnosis, so the main cases run through it too.
 
 const run = promisify(execFile);
 const factory = createCertFactory();
@@ -40,6 +45,26 @@ t.before(async () => {
 t.teardown(() => server.close());
 
 const opts = (extra: Partial<OnlineOptions> = {}): OnlineOptions => ({ now: new Date(), timeoutMs: 5000, ...extra });
+
+/** The certificate findings for an online judgement, or for a revocation result about `chain`. */
+function findingsOf(online: OnlineJudgement): Finding[];
+function findingsOf(revocation: RevocationResult, chain: IssuedCert[]): Finding[];
+function findingsOf(x: OnlineJudgement | RevocationResult, chain?: IssuedCert[]): Finding[] {
+  const online = 'judgement' in x ? x : { judgement: judge(chain!), issuerFetch: null, revocation: x };
+  const now = new Date();
+  const report = healthyReport();
+  report.target.host = HOST;
+  report.tls!.sni = HOST;
+  report.certificate = online.judgement.certificate;
+  report.certificateChecks = certificateChecks(online.judgement, {
+    now,
+    issuerFetch: toIssuerFetchAttempts(online.issuerFetch),
+    trustAnchors: { bundled: 0, extra: 1, system: null, nodeExtraCaCerts: null },
+  });
+  report.revocation = toRevocationInfo(online.revocation);
+  return diagnose(report, { now }).filter((f) => f.cause.startsWith('cert-'));
+}
+const causesOf = (found: Finding[]): string[] => found.map((f) => `${f.severity}:${f.cause}`);
 const judge = (chain: IssuedCert[]) =>
   judgeCertificate({ chain: chain.map((c) => c.der), host: HOST, now: new Date(), trustedCaPems: [pki.root.certPem] });
 const leaf = (crlUrls: string[], ocspUrl?: string, caIssuersUrl?: string): IssuedCert =>
@@ -50,7 +75,7 @@ t.test('CRL that does not list the certificate: good, for leaf and intermediate'
   const l = leaf([`${server.url}/issuing-good.crl`]);
   const r = await checkRevocation(judge([l, pki.intermediate]), opts());
   t.equal(r.verdict, 'good');
-  t.same(r.findings, []);
+  t.same(causesOf(findingsOf(r, [l, pki.intermediate])), []);
   t.same(
     r.attempts.map((a) => [a.kind, a.url, a.certificate, a.outcome, a.httpStatus, a.status]),
     [
@@ -61,9 +86,11 @@ t.test('CRL that does not list the certificate: good, for leaf and intermediate'
   t.same(toRevocationInfo(r), {
     verdict: 'good',
     sources: [
-      { url: `${server.url}/issuing-good.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[0]!.detail },
-      { url: `${server.url}/root.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[1]!.detail },
+      { url: `${server.url}/issuing-good.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[0]!.detail, certificate: `CN=${HOST}`, httpStatus: 200, durationMs: r.attempts[0]!.durationMs },
+      { url: `${server.url}/root.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[1]!.detail, certificate: 'CN=sstp-probe Test Issuing CA, O=sstp-probe', httpStatus: 200, durationMs: r.attempts[1]!.durationMs },
     ],
+    revoked: null,
+    detail: null,
   });
 });
 
@@ -74,7 +101,9 @@ t.test('a certificate listed in the served CRL is revoked (0x80092010)', async (
   const r = await checkRevocation(judge([l, pki.intermediate]), opts());
   t.equal(r.verdict, 'revoked');
   t.same(r.revoked, { certificate: `CN=${HOST}`, serialNumber: l.serialNumber, revokedAt: revokedAt.toISOString(), url: `${server.url}/issuing-revoked.crl` });
-  t.same(r.findings.map((f) => [f.cause, f.severity, f.evidence.windowsCode]), [['cert-revoked', 'error', '0x80092010']]);
+  const found = findingsOf(r, [l, pki.intermediate]);
+  t.same(found.map((f) => [f.cause, f.severity, f.evidence.windowsCode]), [['cert-revoked', 'error', '0x80092010']]);
+  t.match(found[0]!.evidence, { serialNumber: l.serialNumber, revokedAt: revokedAt.toISOString(), url: `${server.url}/issuing-revoked.crl` });
 });
 
 t.test('CRL location unreachable: revocation offline (0x80092013), each URL says why', async (t) => {
@@ -111,12 +140,14 @@ t.test('CRL location unreachable: revocation offline (0x80092013), each URL says
   );
   t.match(leafAttempts[4]!.detail, /^CRL expired/);
   t.equal(leafAttempts[5]!.detail, 'CRL wrong-issuer');
-  t.same(r.findings.map((f) => [f.cause, f.severity, f.evidence.windowsCode]), [['cert-revocation-unreachable', 'error', '0x80092013']]);
-  t.match(r.findings[0]!.summary, new RegExp(`127\\.0\\.0\\.1:${port}/closed\\.crl \\(refused\\)`));
-  t.match(r.findings[0]!.remediation.join('\n'), /has expired/);
+  const found = findingsOf(r, [l, pki.intermediate]);
+  t.same(found.map((f) => [f.cause, f.severity, f.evidence.windowsCode, f.evidence.reason]), [['cert-revocation-unreachable', 'error', '0x80092013', 'unreachable']]);
+  t.match(found[0]!.summary, new RegExp(`127\\.0\\.0\\.1:${port}/closed\\.crl is refused`));
+  t.match(found[0]!.remediation.join('\n'), /has expired/);
   t.same(
-    toRevocationInfo(r).sources.slice(0, 3).map((s) => s.outcome),
-    ['unreachable', 'unreachable', 'timeout'],
+    toRevocationInfo(r).sources.slice(0, 4).map((s) => [s.outcome, s.httpStatus]),
+    [['refused', null], ['http-status', 404], ['timeout', null], ['parse-error', 200]],
+    'the report keeps why each source failed',
   );
 });
 
@@ -202,8 +233,9 @@ t.test('missing intermediate downloaded from AIA (DER and PKCS#7), then revocati
   t.equal(o.judgement.trust.verdict, 'trusted');
   t.same(o.judgement.chain.path.map((p) => p.source), ['sent', 'fetched', 'trust-store']);
   t.same(o.issuerFetch?.attempts.map((a) => [a.kind, a.url, a.outcome, a.detail]), [['ca-issuers', `${server.url}/issuing.cer`, 'ok', '1 certificate(s)']]);
-  t.equal(o.revocation.verdict, 'good', 'the leaf CRL could be checked against the downloaded issuer');
-  t.same(o.findings.map((f) => `${f.severity}:${f.cause}`), ['warning:cert-incomplete-chain']);
+  t.equal(o.revocation?.verdict, 'good', 'the leaf CRL could be checked against the downloaded issuer');
+  t.same(causesOf(findingsOf(o)), ['warning:cert-chain-incomplete'], 'it works, but the server should send the intermediate');
+  t.match(findingsOf(o)[0]!.evidence, { caIssuersUrls: [`${server.url}/issuing.cer`], completedFromAia: true });
 
   const dir = mkdtempSync(join(tmpdir(), 'sstp-probe-p7c-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -222,10 +254,10 @@ t.test('AIA location unreachable: the chain stays broken', async (t) => {
   const o = await judgeOnline({ chain: [l.der], host: HOST, now: new Date(), trustedCaPems: [pki.root.certPem] }, opts());
   t.equal(o.judgement.trust.verdict, 'missing-intermediate');
   t.same(o.issuerFetch?.attempts.map((a) => a.outcome), ['refused']);
-  t.same(o.findings.map((f) => `${f.severity}:${f.cause}`), ['warning:cert-incomplete-chain', 'error:cert-aia-unreachable', 'error:cert-revocation-unreachable']);
-  const aia = o.findings[1]!;
-  t.equal(aia.evidence.windowsCode, '0x800B010A');
-  t.same(o.revocation.attempts.map((a) => a.outcome), ['no-issuer'], 'without the issuer the CRL cannot be verified');
+  const found = findingsOf(o);
+  t.same(causesOf(found), ['error:cert-untrusted', 'error:cert-revocation-unreachable']);
+  t.match(found[0]!.evidence, { trustVerdict: 'missing-intermediate', windowsCode: '0x800B010A', aiaAttempts: [{ url: `http://127.0.0.1:${port}/issuing.cer`, outcome: 'refused' }] });
+  t.same(o.revocation?.attempts.map((a) => a.outcome), ['no-issuer'], 'without the issuer the CRL cannot be verified');
 });
 
 t.test('fetches go through the dispatcher the caller passes', async (t) => {
@@ -247,6 +279,31 @@ t.test('fetches go through the dispatcher the caller passes', async (t) => {
 t.test('no sources at all, and a self-signed leaf, give no-sources', async (t) => {
   const self = factory.issueCertificate({ subjectCN: HOST, dnsNames: [HOST] });
   const r = await checkRevocation(judgeCertificate({ chain: [self.der], host: HOST, now: new Date(), trustedCaPems: [] }), opts());
-  t.same([r.verdict, r.attempts, r.findings], ['no-sources', [], []]);
-  t.same(toRevocationInfo(null), { verdict: 'not-checked', sources: [] });
+  t.same([r.verdict, r.attempts], ['no-sources', []]);
+  t.same(causesOf(findingsOf(r, [self])), ['error:cert-untrusted'], 'untrusted, but nothing above a self-signed certificate could revoke it');
+  t.same(toRevocationInfo(null, 'turned off (--no-revocation)'), { verdict: 'not-checked', sources: [], revoked: null, detail: 'turned off (--no-revocation)' });
+});
+
+t.test('judgeOnline with revocation off still completes the chain from AIA, and asks no CRL', async (t) => {
+  server.setFile('/issuing-off.cer', pki.intermediate.der);
+  server.setCrl('/off.crl', createCrl(pki.intermediate, []));
+  const l = leaf([`${server.url}/off.crl`], undefined, `${server.url}/issuing-off.cer`);
+  const before = server.requests.length;
+  const o = await judgeOnline({ chain: [l.der], host: HOST, now: new Date(), trustedCaPems: [pki.root.certPem] }, opts({ revocation: false }));
+  t.equal(o.revocation, null);
+  t.equal(o.judgement.trust.verdict, 'trusted');
+  t.same(server.requests.slice(before), ['GET /issuing-off.cer']);
+});
+
+t.test('judgeOnline: totalTimeoutMs bounds the AIA download and the revocation check together', async (t) => {
+  server.setHang('/hang.cer');
+  server.setHang('/hang.crl');
+  const l = leaf([`${server.url}/hang.crl`], undefined, `${server.url}/hang.cer`);
+  const o = await judgeOnline({ chain: [l.der], host: HOST, now: new Date(), trustedCaPems: [pki.root.certPem] }, opts({ timeoutMs: 5_000, totalTimeoutMs: 600 }));
+  const given = (detail: string | null | undefined): number => Number(/no answer within (\d+) ms/.exec(detail ?? '')?.[1]);
+  const aia = o.issuerFetch!.attempts[0]!;
+  const crl = o.revocation!.attempts[0]!;
+  t.same([aia.outcome, crl.outcome], ['timeout', 'timeout']);
+  t.ok(given(aia.detail) <= 600, `the AIA download got at most the whole budget (${aia.detail})`);
+  t.ok(given(aia.detail) + given(crl.detail) <= 601, `the CRL got only what was left (${crl.detail})`);
 });

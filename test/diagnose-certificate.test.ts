@@ -2,7 +2,10 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { diagnose } from '../lib/diagnose/index.js';
 import { parseNetshSslcert } from '../lib/diagnose/netsh.js';
-import type { ProbeReport } from '../lib/types.js';
+import type { IssuerFetchAttempt, ProbeReport } from '../lib/types.js';
+import { createCertFactory, type CertSpec, type IssuedCert } from '../fixtures/certs.js';
+import { judgeCertificate } from '../lib/cert/judge.js';
+import { certificateChecks } from '../lib/cert/checks.js';
 import { certificate, healthyReport, NOW, OTHER_SHA1, OTHER_SHA256, SHA1, SHA256 } from './helpers/report-builder.js';
 
 const netsh = (name: string) => parseNetshSslcert(readFileSync(new URL(`./fixtures-netsh/${name}`, import.meta.url), 'utf8'));
@@ -80,7 +83,8 @@ t.test('dialing by IP address with a name-only certificate', async (t) => {
 
 t.test('EKU: Server Authentication, Any Purpose or no EKU at all are fine', async (t) => {
   t.same(causes(withCert({ eku: ['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.1'] })), []);
-  t.same(causes(withCert({ eku: ['2.5.29.37.0'] })), []);
+  t.same(causes(withCert({ eku: ['2.5.29.37.0'] })), ['cert-eku-any-purpose'], 'Any Purpose: only an info note');
+  t.equal(diagnose(withCert({ eku: ['2.5.29.37.0'] }), { now: NOW })[0]?.severity, 'info');
   t.same(causes(withCert({ eku: [], hasEku: false })), [], 'no extension means any purpose');
   const [f] = diagnose(withCert({ eku: ['1.3.6.1.5.5.7.3.2'] }), { now: NOW });
   t.equal(f?.cause, 'cert-eku-invalid');
@@ -94,12 +98,13 @@ t.test('revocation verdicts', async (t) => {
   const [rv] = diagnose(revoked, { now: NOW });
   t.equal(rv?.cause, 'cert-revoked');
   t.match(rv?.summary, /CRL http:\/\/crl\.contoso\.com\/ca1\.crl/);
+  t.match(rv?.evidence, { windowsCode: '0x80092010', url: 'http://crl.contoso.com/ca1.crl' });
 
   const offline = withCert({}, (r) => {
     r.revocation = {
       verdict: 'unreachable',
       sources: [
-        { url: 'http://pki.contoso.local/ca1.crl', kind: 'crl', outcome: 'unreachable', detail: 'ENOTFOUND' },
+        { url: 'http://pki.contoso.local/ca1.crl', kind: 'crl', outcome: 'dns', detail: 'ENOTFOUND' },
         { url: 'http://ocsp.contoso.local', kind: 'ocsp', outcome: 'timeout', detail: null },
       ],
     };
@@ -107,6 +112,7 @@ t.test('revocation verdicts', async (t) => {
   const [off] = diagnose(offline, { now: NOW });
   t.equal(off?.cause, 'cert-revocation-unreachable');
   t.match(off?.summary, /0x80092013/);
+  t.match(off?.evidence, { reason: 'unreachable', windowsCode: '0x80092013', sources: [{ url: 'http://pki.contoso.local/ca1.crl', outcome: 'dns' }, { kind: 'ocsp', outcome: 'timeout' }] });
   t.ok(off?.remediation.some((s) => s.startsWith('Make http://pki.contoso.local/ca1.crl reachable')));
   t.ok(off?.remediation.some((s) => s.includes('NoCertRevocationCheck')), 'the client-side switch is offered, as a last resort');
 
@@ -162,4 +168,91 @@ t.test('several findings at once, most fundamental first', async (t) => {
   report.sstp = null;
   report.certificate!.sha256 = OTHER_SHA256;
   t.same(causes(report), ['cert-expired', 'cert-name-mismatch', 'http-url-not-registered']);
+});
+
+// ---- reports that carry the probe's judgement (report.certificateChecks) ----
+
+const factory = createCertFactory();
+const JUDGED_HOST = 'vpn.contoso.com';
+const CRL_URL = 'http://pki.contoso.com/issuing.crl';
+const pki = factory.createPki({ leafCrlUrls: [CRL_URL] });
+const ANCHORS = { bundled: 0, extra: 1, system: null, nodeExtraCaCerts: null };
+
+function judgedReport(chain: IssuedCert[], opts: { trusted?: string[]; issuerFetch?: IssuerFetchAttempt[] | null } = {}): ProbeReport {
+  const now = new Date();
+  const j = judgeCertificate({ chain: chain.map((c) => c.der), host: JUDGED_HOST, now, trustedCaPems: opts.trusted ?? [pki.root.certPem] });
+  const report = healthyReport();
+  report.certificate = j.certificate;
+  report.certificateChecks = certificateChecks(j, { now, issuerFetch: opts.issuerFetch ?? null, trustAnchors: ANCHORS });
+  return report;
+}
+const leafFor = (spec: Partial<CertSpec> = {}): IssuedCert => pki.leaf({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], ...spec });
+const judgedCauses = (report: ProbeReport, now = new Date()): string[] => diagnose(report, { now }).map((f) => `${f.severity}:${f.cause}`);
+
+t.test('with a judgement, its trust verdict decides, not Node\'s verification code', async (t) => {
+  const trusted = judgedReport([leafFor(), pki.intermediate]);
+  trusted.tls!.authorizationError = 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY';
+  t.same(judgedCauses(trusted), [], 'the judgement used the extra CA that Node\'s check did not know');
+
+  const untrusted = judgedReport([leafFor(), pki.intermediate, pki.root], { trusted: [] });
+  untrusted.tls!.authorizationError = null;
+  const [f] = diagnose(untrusted, { now: new Date() });
+  t.equal(f?.cause, 'cert-untrusted');
+  t.match(f?.evidence, {
+    trustVerdict: 'untrusted-root',
+    windowsCode: '0x800B0109',
+    root: 'CN=sstp-probe Test Root CA, O=sstp-probe',
+    chainAsSent: [
+      { subject: `CN=${JUDGED_HOST}`, issuer: 'CN=sstp-probe Test Issuing CA, O=sstp-probe' },
+      { subject: 'CN=sstp-probe Test Issuing CA, O=sstp-probe' },
+      { subject: 'CN=sstp-probe Test Root CA, O=sstp-probe' },
+    ],
+  });
+  t.match(f?.summary, /ends in CN=sstp-probe Test Root CA, O=sstp-probe, which is not a trusted root here \(0x800B0109\)/);
+});
+
+t.test('a missing intermediate whose AIA download failed: the URL, what it gave, and "the server should send it"', async (t) => {
+  const aia = 'http://pki.contoso.com/issuing.cer';
+  const leaf = factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: pki.intermediate, crlUrls: [CRL_URL], caIssuersUrl: aia });
+  const report = judgedReport([leaf], { issuerFetch: [{ url: aia, outcome: 'http-status', httpStatus: 404, detail: 'HTTP 404', durationMs: 3 }] });
+  const [f] = diagnose(report, { now: new Date() });
+  t.equal(f?.cause, 'cert-untrusted');
+  t.match(f?.evidence, {
+    trustVerdict: 'missing-intermediate',
+    windowsCode: '0x800B010A',
+    missingIssuer: 'CN=sstp-probe Test Issuing CA, O=sstp-probe',
+    caIssuersUrls: [aia],
+    aiaAttempts: [{ url: aia, outcome: 'http-status', httpStatus: 404 }],
+    chainAsSent: [{ subject: `CN=${JUDGED_HOST}` }],
+  });
+  t.match(f?.summary, /Downloading it from the AIA location failed: http:\/\/pki\.contoso\.com\/issuing\.cer \(http-status 404\)\. The server should send it\./);
+  t.ok(f?.remediation.some((s) => s.includes('Intermediate Certification Authorities')));
+});
+
+t.test('a saved report read later: the diagnosis clock decides validity, not the clock of the probe', async (t) => {
+  const report = judgedReport([leafFor({ notAfter: new Date(Date.now() + 100 * 86_400_000) }), pki.intermediate]);
+  t.equal(report.certificateChecks?.validity.verdict, 'valid', 'valid when probed');
+  t.same(judgedCauses(report), []);
+  t.same(judgedCauses(report, new Date(Date.now() + 90 * 86_400_000)), ['warning:cert-expiring-soon']);
+  t.same(judgedCauses(report, new Date(Date.now() + 200 * 86_400_000)), ['error:cert-expired']);
+});
+
+t.test('no CRL and no OCSP is known without the network: reported even when revocation was not checked', async (t) => {
+  const report = judgedReport([leafFor({ crlUrls: [] }), pki.intermediate]);
+  report.revocation = { verdict: 'not-checked', sources: [], revoked: null, detail: 'turned off (--no-revocation)' };
+  const [f] = diagnose(report, { now: new Date() });
+  t.equal(f?.cause, 'cert-revocation-unreachable');
+  t.match(f?.evidence, { reason: 'no-sources', windowsCode: '0x80092012', verdict: 'not-checked', crlUrls: [], ocspUrls: [] });
+  const withCrl = judgedReport([leafFor(), pki.intermediate]);
+  withCrl.revocation = { verdict: 'not-checked', sources: [], revoked: null, detail: 'turned off (--no-revocation)' };
+  t.same(judgedCauses(withCrl), [], 'a certificate that names a CRL is not blamed when the check was turned off');
+});
+
+t.test('an issuing CA restricted to client authentication restricts the server certificate', async (t) => {
+  const ca = factory.issueCertificate({ subjectCN: 'Client-only CA', isCA: true, eku: ['1.3.6.1.5.5.7.3.2'], issuer: pki.root });
+  const leaf = factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: ca, crlUrls: [CRL_URL] });
+  const [f] = diagnose(judgedReport([leaf, ca]), { now: new Date() });
+  t.equal(f?.cause, 'cert-eku-invalid');
+  t.match(f?.evidence, { ekuVerdict: 'wrong-purpose', restrictedBy: 'CN=Client-only CA', windowsCode: '0x800B0110', eku: ['1.3.6.1.5.5.7.3.1'] });
+  t.match(f?.summary, /issuing CA CN=Client-only CA/);
 });

@@ -96,8 +96,9 @@ export async function fetchBounded(url: string, options: FetchOptions = {}): Pro
         },
         body: options.body,
         signal: controller.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // Our own timer is the deadline (its abort says 'timeout'); undici's are only a backstop.
+        headersTimeout: timeoutMs + 1_000,
+        bodyTimeout: timeoutMs + 1_000,
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       });
       const location = res.headers.location;
@@ -130,7 +131,7 @@ export async function fetchBounded(url: string, options: FetchOptions = {}): Pro
     }
   } catch (error) {
     const outcome = timedOut ? 'timeout' : options.signal?.aborted ? 'aborted' : classify(error);
-    return done(outcome, { detail: timedOut ? `no answer within ${timeoutMs} ms` : describeError(error) });
+    return done(outcome, { detail: outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : describeError(error) });
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);

@@ -1,61 +1,52 @@
 // Judges a server certificate chain the way a Windows SSTP client would, as a pure function of
-// (chain as sent, host dialled, now, trusted CAs). Each check yields a verdict with its evidence and,
-// when it fails, a finding carrying the Windows error code the user would see. Revocation is only
-// prepared here (which URLs to ask about which certificate); revocation.ts does the fetching.
+// (chain as sent, host dialled, now, trusted CAs). Each check yields a verdict with its evidence and the
+// Windows error code a client would show. The judgement is evidence only: lib/diagnose turns it into
+// findings, so each problem is named in one place. Revocation is only prepared here (which URLs to ask
+// about which certificate); revocation.ts does the fetching.
 
 import { X509Certificate } from 'node:crypto';
-import type { CertificateInfo, ChainCertificate, Finding, Severity } from '../types.js';
+import type {
+  CertificateInfo,
+  ChainJudgement,
+  EkuJudgement,
+  EkuVerdict,
+  KeyJudgement,
+  NameJudgement,
+  PathCertificate,
+  PathSource,
+  SignatureJudgement,
+  TrustJudgement,
+  TrustVerdict,
+  ValidityJudgement,
+  ValidityProblem,
+} from '../types.js';
 import { chainEntry, describeParsed, isSelfSigned } from './describe.js';
 import { pemToDer } from './der.js';
 import { dnsNameMatches, formatIp, normalizeDnsName, parseIp } from './names.js';
-import { EKU, ekuName } from './oids.js';
+import { ekuName } from './oids.js';
+import { WINDOWS_CERT_ERRORS, ekuVerdictOf, leafValidity, serverCapable, validityState } from './verdicts.js';
 import { parseCertificate, type ParsedCertificate } from './x509.js';
 
-/** Windows error codes (winerror.h) a client shows for each certificate problem. */
-export const WINDOWS_CERT_ERRORS = {
-  CERT_E_EXPIRED: '0x800B0101',
-  CERT_E_UNTRUSTEDROOT: '0x800B0109',
-  CERT_E_CHAINING: '0x800B010A',
-  CERT_E_CN_NO_MATCH: '0x800B010F',
-  CERT_E_WRONG_USAGE: '0x800B0110',
-  CRYPT_E_REVOKED: '0x80092010',
-  CRYPT_E_NO_REVOCATION_CHECK: '0x80092012',
-  CRYPT_E_REVOCATION_OFFLINE: '0x80092013',
-  TRUST_E_CERT_SIGNATURE: '0x80096004',
-  TRUST_E_BASIC_CONSTRAINTS: '0x80096019',
-} as const;
-export type WindowsCertError = keyof typeof WINDOWS_CERT_ERRORS;
+export { WINDOWS_CERT_ERRORS, type WindowsCertError } from './verdicts.js';
 
-/** Stable cause IDs of certificate findings, with their one-line meaning. */
-export const CERT_CAUSES = {
-  'cert-self-signed': 'the server certificate is self-signed and no trusted CA vouches for it',
-  'cert-untrusted-root': 'the chain ends in a root CA the client does not trust',
-  'cert-incomplete-chain': 'the chain cannot be completed from what the server sends and what the client trusts',
-  'cert-bad-signature': 'a certificate in the chain is not signed by the CA it names',
-  'cert-issuer-not-ca': 'a certificate in the chain is signed by a certificate that is not a CA',
-  'cert-name-mismatch': 'the name the client dials is not in the certificate',
-  'cert-expired': 'a certificate in the chain has expired',
-  'cert-not-yet-valid': 'a certificate in the chain is not valid yet',
-  'cert-expiring-soon': 'the server certificate expires soon',
-  'cert-eku-invalid': 'the certificate is not allowed for server authentication',
-  'cert-any-purpose-eku': 'the certificate allows server authentication only through Any Purpose',
-  'cert-weak-key': 'the server certificate has a short RSA key',
-  'cert-weak-signature': 'a certificate in the chain is signed with a weak hash',
-  'cert-no-revocation-info': 'the server certificate names no CRL or OCSP location',
-  'cert-revoked': 'a certificate in the chain has been revoked',
-  'cert-revocation-unreachable': 'the revocation status cannot be checked: CRL/OCSP locations unreachable',
-  'cert-aia-unreachable': 'the missing intermediate could not be downloaded from the AIA location',
-} as const;
-export type CertCause = keyof typeof CERT_CAUSES;
-
-export const TRUST_VERDICTS = ['trusted', 'self-signed', 'untrusted-root', 'missing-intermediate', 'bad-signature', 'issuer-not-ca'] as const;
-export type TrustVerdict = (typeof TRUST_VERDICTS)[number];
-
-export const VALIDITY_VERDICTS = ['valid', 'expiring-soon', 'expired', 'not-yet-valid'] as const;
-export type ValidityVerdict = (typeof VALIDITY_VERDICTS)[number];
-
-export const EKU_VERDICTS = ['server-auth', 'any-purpose', 'no-eku', 'wrong-purpose'] as const;
-export type EkuVerdict = (typeof EKU_VERDICTS)[number];
+export {
+  EKU_VERDICTS,
+  TRUST_VERDICTS,
+  VALIDITY_VERDICTS,
+  type ChainJudgement,
+  type EkuJudgement,
+  type EkuVerdict,
+  type KeyJudgement,
+  type NameJudgement,
+  type PathCertificate,
+  type PathSource,
+  type SignatureJudgement,
+  type TrustJudgement,
+  type TrustVerdict,
+  type ValidityJudgement,
+  type ValidityProblem,
+  type ValidityVerdict,
+} from '../types.js';
 
 export interface JudgeInput {
   /** DER as the server sent it, leaf first. */
@@ -65,105 +56,12 @@ export interface JudgeInput {
   now: Date;
   /** Trust anchors: typically Node's bundled roots (tls.rootCertificates) plus the user's extra CA PEMs. */
   trustedCaPems: string[];
+  /** The same anchors already decoded (prepareAnchors): a probe decodes its ~150 roots once, not per judgement. */
+  preparedAnchors?: PreparedAnchors;
   /** Intermediates obtained elsewhere (AIA download); they complete the path but the chain stays "incomplete". */
   fetchedIntermediates?: Buffer[];
   /** Warn when the leaf expires within this many days (default 30). */
   expiryWarningDays?: number;
-}
-
-export type PathSource = 'sent' | 'fetched' | 'trust-store';
-
-export interface PathCertificate extends ChainCertificate {
-  serialNumber: string;
-  source: PathSource;
-  /** Index in the chain as sent, or null for certificates that came from elsewhere. */
-  sentIndex: number | null;
-}
-
-export interface ChainJudgement {
-  /** As the server sent it, leaf first. */
-  sent: ChainCertificate[];
-  /** The path built from the leaf upwards, as far as it goes. */
-  path: PathCertificate[];
-  /** The path reached a root using only what the server sent plus the trust store. */
-  complete: boolean;
-  /** Issuer name of the last certificate reached when the path stops short, else null. */
-  missingIssuer: string | null;
-  /** Where that missing issuer can be downloaded (AIA caIssuers of the last certificate reached). */
-  caIssuersUrls: string[];
-  /** The server sent certificates in an order other than leaf, its issuer, that issuer's issuer... */
-  outOfOrder: boolean;
-  /** Subjects of sent certificates that are not on the path. */
-  unused: string[];
-  /** The server sent a self-signed root too (harmless, but wasted bytes). */
-  rootSent: boolean;
-  /** Sent certificates that could not be decoded (index in the chain as sent). */
-  unreadable: number[];
-}
-
-export interface TrustJudgement {
-  verdict: TrustVerdict;
-  trusted: boolean;
-  /** The root the path ends in, when it ends in one. */
-  anchor: { subject: string; sha256: string; inTrustStore: boolean } | null;
-  windowsCode: string | null;
-  /** For bad-signature / issuer-not-ca: the certificate at fault. */
-  offending: string | null;
-}
-
-export interface NameJudgement {
-  host: string;
-  hostType: 'dns' | 'ip';
-  matches: boolean;
-  matchedBy: 'san-dns' | 'san-ip' | 'cn' | null;
-  matchedName: string | null;
-  /** Names the check compared against (SAN entries of the host's type, or CN when there is no SAN). */
-  candidates: string[];
-  /** The CN would have matched, but a SAN extension is present so the CN is not consulted. */
-  commonNameIgnored: boolean;
-  windowsCode: string | null;
-}
-
-export interface ValidityProblem {
-  subject: string;
-  verdict: 'expired' | 'not-yet-valid';
-  notBefore: string;
-  notAfter: string;
-}
-
-export interface ValidityJudgement {
-  verdict: ValidityVerdict;
-  notBefore: string;
-  notAfter: string;
-  /** Whole days until notAfter, rounded toward zero (negative once expired by a day or more). */
-  daysRemaining: number;
-  /** Intermediates (sent or fetched) outside their validity period. */
-  chainProblems: ValidityProblem[];
-  windowsCode: string | null;
-}
-
-export interface EkuJudgement {
-  verdict: EkuVerdict;
-  ok: boolean;
-  /** The leaf's EKU OIDs (empty when it has no EKU extension). */
-  oids: string[];
-  names: string[];
-  /** A CA on the path whose own EKU extension excludes server authentication, else null. */
-  restrictedBy: string | null;
-  windowsCode: string | null;
-}
-
-export interface KeyJudgement {
-  type: string | null;
-  bits: number | null;
-  curve: string | null;
-  weak: boolean;
-}
-
-export interface SignatureJudgement {
-  algorithm: string;
-  /** Certificates whose signature uses SHA-1 or MD5 (the self-signature of a root is not counted). */
-  weak: Array<{ subject: string; algorithm: string; hash: string }>;
 }
 
 /** One certificate whose revocation status a client would check, with where to ask. */
@@ -188,7 +86,11 @@ export interface RevocationSources {
 }
 
 export interface CertificateJudgement {
-  verdict: 'pass' | 'warn' | 'fail';
+  /**
+   * Trusted chain, right name, leaf and intermediates within their validity, usable EKU: what a client
+   * checks before it sends credentials. Revocation is not part of it (it needs the network).
+   */
+  acceptable: boolean;
   certificate: CertificateInfo;
   chain: ChainJudgement;
   trust: TrustJudgement;
@@ -198,10 +100,8 @@ export interface CertificateJudgement {
   key: KeyJudgement;
   signature: SignatureJudgement;
   revocation: RevocationSources;
-  findings: Finding[];
 }
 
-const DAY_MS = 86_400_000;
 const MAX_PATH = 10;
 
 interface PathNode {
@@ -230,7 +130,7 @@ export function judgeCertificate(input: JudgeInput): CertificateJudgement {
       // an unreadable download simply does not help
     }
   }
-  const anchors = loadAnchors(input.trustedCaPems);
+  const anchors = (input.preparedAnchors ?? prepareAnchors(input.trustedCaPems)).list;
 
   const built = buildPath(sent, fetched, anchors);
   const path = built.path;
@@ -247,25 +147,13 @@ export function judgeCertificate(input: JudgeInput): CertificateJudgement {
   };
   const signature = judgeSignatures(path, built.endsAtRoot);
   const revocation = revocationSources(path, built.endsAtRoot);
+  const acceptable =
+    trust.trusted && name.matches && (validity.verdict === 'valid' || validity.verdict === 'expiring-soon') && validity.chainProblems.length === 0 && eku.ok;
 
-  const findings = [
-    ...trustFindings(chain, trust, leaf),
-    ...nameFindings(name, leaf),
-    ...validityFindings(validity, path, input.now),
-    ...ekuFindings(eku),
-    ...keyFindings(key),
-    ...signatureFindings(signature),
-    ...revocationInfoFindings(revocation, path, built.endsAtRoot),
-  ];
   const certificate = describeParsed(sent.map((n) => n.cert));
   certificate.chainTrusted = trust.trusted;
   certificate.nameMatches = name.matches;
-  return { verdict: overall(findings), certificate, chain, trust, name, validity, eku, key, signature, revocation, findings };
-}
-
-function overall(findings: Finding[]): CertificateJudgement['verdict'] {
-  if (findings.some((f) => f.severity === 'error')) return 'fail';
-  return findings.some((f) => f.severity === 'warning') ? 'warn' : 'pass';
+  return { acceptable, certificate, chain, trust, name, validity, eku, key, signature, revocation };
 }
 
 // ---------------------------------------------------------------- path building
@@ -275,18 +163,24 @@ interface Anchor {
   x509: X509Certificate;
 }
 
-function loadAnchors(pems: string[]): Anchor[] {
-  const out: Anchor[] = [];
+/** Trust anchors decoded once; opaque to callers. */
+export interface PreparedAnchors {
+  readonly list: readonly Anchor[];
+}
+
+/** Decodes trust-anchor PEMs for judgeCertificate (broken entries are skipped: they cannot anchor anything). */
+export function prepareAnchors(pems: readonly string[]): PreparedAnchors {
+  const list: Anchor[] = [];
   for (const pem of pems) {
     for (const der of pemToDer(pem)) {
       try {
-        out.push({ der, x509: new X509Certificate(der) });
+        list.push({ der, x509: new X509Certificate(der) });
       } catch {
         // a broken trust-store entry cannot anchor anything
       }
     }
   }
-  return out;
+  return { list };
 }
 
 interface BuiltPath {
@@ -310,7 +204,7 @@ function verifies(child: ParsedCertificate, issuer: X509Certificate): boolean {
  * store's copy of a root), then sent certificates in any order, then fetched ones. A candidate must carry the
  * right name and key identifier (X509_check_issued) and its key must verify the signature.
  */
-function buildPath(sent: PathNode[], fetched: PathNode[], anchors: Anchor[]): BuiltPath {
+function buildPath(sent: PathNode[], fetched: PathNode[], anchors: readonly Anchor[]): BuiltPath {
   const path: PathNode[] = [sent[0]!];
   const used = new Set<PathNode>(path);
   let broken: BuiltPath['broken'] = null;
@@ -455,43 +349,32 @@ function judgeName(leaf: ParsedCertificate, hostInput: string): NameJudgement {
 
 function judgeValidity(path: PathNode[], now: Date, warningDays: number): ValidityJudgement {
   const leaf = path[0]!.cert;
-  const t = now.getTime();
-  const state = (c: ParsedCertificate): 'expired' | 'not-yet-valid' | null =>
-    t > c.notAfter.getTime() ? 'expired' : t < c.notBefore.getTime() ? 'not-yet-valid' : null;
-  const leafState = state(leaf);
-  const remainingMs = leaf.notAfter.getTime() - t;
-  const verdict: ValidityVerdict = leafState ?? (remainingMs < warningDays * DAY_MS ? 'expiring-soon' : 'valid');
+  const { verdict, daysRemaining } = leafValidity(leaf.notBefore, leaf.notAfter, now, warningDays);
   const chainProblems: ValidityProblem[] = [];
   for (const n of path.slice(1)) {
     if (n.source === 'trust-store') continue; // the client's own copy of a root is not the server's problem
-    const s = state(n.cert);
+    const s = validityState(n.cert.notBefore, n.cert.notAfter, now);
     if (s) chainProblems.push({ subject: n.cert.subject, verdict: s, notBefore: n.cert.notBefore.toISOString(), notAfter: n.cert.notAfter.toISOString() });
   }
+  const outside = verdict === 'expired' || verdict === 'not-yet-valid' || chainProblems.length > 0;
   return {
     verdict,
     notBefore: leaf.notBefore.toISOString(),
     notAfter: leaf.notAfter.toISOString(),
-    daysRemaining: Math.trunc(remainingMs / DAY_MS) || 0,
+    daysRemaining,
     chainProblems,
-    windowsCode: leafState || chainProblems.length > 0 ? WINDOWS_CERT_ERRORS.CERT_E_EXPIRED : null,
+    windowsCode: outside ? WINDOWS_CERT_ERRORS.CERT_E_EXPIRED : null,
   };
 }
 
 // ---------------------------------------------------------------- EKU
 
-const serverCapable = (eku: string[]): boolean => eku.includes(EKU.serverAuth) || eku.includes(EKU.anyExtendedKeyUsage);
-
 function judgeEku(path: PathNode[]): EkuJudgement {
   const leaf = path[0]!.cert;
   const oids = leaf.eku ?? [];
-  let verdict: EkuVerdict;
-  if (leaf.eku === null) verdict = 'no-eku';
-  else if (oids.includes(EKU.serverAuth)) verdict = 'server-auth';
-  else if (oids.includes(EKU.anyExtendedKeyUsage)) verdict = 'any-purpose';
-  else verdict = 'wrong-purpose';
   // Windows intersects EKUs down the chain: a CA restricted to other purposes restricts its leaves too.
   const restricting = path.slice(1).find((n) => n.cert.eku !== null && !serverCapable(n.cert.eku));
-  if (restricting) verdict = 'wrong-purpose';
+  const verdict: EkuVerdict = restricting ? 'wrong-purpose' : ekuVerdictOf(leaf.eku);
   const ok = verdict !== 'wrong-purpose';
   return {
     verdict,
@@ -539,183 +422,4 @@ function revocationSources(path: PathNode[], endsAtRoot: boolean): RevocationSou
     caIssuersUrls: uniq(path.flatMap((n) => n.cert.caIssuersUrls)),
     leafHasSources: [...leaf.crlUrls, ...leaf.ocspUrls].some(fetchable),
   };
-}
-
-// ---------------------------------------------------------------- findings
-
-export function certFinding(
-  cause: CertCause,
-  severity: Severity,
-  evidence: Record<string, unknown>,
-  remediation: string[],
-  summary: string = CERT_CAUSES[cause],
-): Finding {
-  return { cause, severity, summary, evidence, remediation };
-}
-
-function trustFindings(chain: ChainJudgement, trust: TrustJudgement, leaf: ParsedCertificate): Finding[] {
-  const out: Finding[] = [];
-  const ev = { windowsCode: trust.windowsCode, subject: leaf.subject, issuer: leaf.issuer };
-  switch (trust.verdict) {
-    case 'self-signed':
-      out.push(
-        certFinding('cert-self-signed', 'error', { ...ev, sha1: leaf.sha1 }, [
-          'Replace it with a certificate from a CA the clients trust (a public CA, or your enterprise CA).',
-          "Or import this certificate into each client's Trusted Root Certification Authorities store (Local Computer).",
-        ]),
-      );
-      break;
-    case 'untrusted-root':
-      out.push(
-        certFinding('cert-untrusted-root', 'error', { ...ev, root: trust.anchor?.subject ?? null, rootSha256: trust.anchor?.sha256 ?? null }, [
-          "Import the root CA certificate into each client's Trusted Root Certification Authorities store (Local Computer).",
-          'Or use a certificate from a publicly trusted CA.',
-        ]),
-      );
-      break;
-    case 'missing-intermediate': {
-      const aia = chain.caIssuersUrls.length > 0;
-      const stopsAt = chain.path[chain.path.length - 1]!.subject;
-      out.push(
-        certFinding(
-          'cert-incomplete-chain',
-          aia ? 'warning' : 'error',
-          { ...ev, stopsAt, missingIssuer: chain.missingIssuer, caIssuersUrls: chain.caIssuersUrls },
-          [
-            'If the missing issuer is an intermediate CA: install it on the server (Local Computer > Intermediate Certification Authorities) so it is sent with the server certificate.',
-            "If it is your own root CA: import it into each client's Trusted Root Certification Authorities store (Local Computer).",
-            ...(aia ? ['Windows clients try to download it from the AIA location; make sure they can reach it.'] : []),
-          ],
-          `the chain stops at "${stopsAt}": its issuer "${chain.missingIssuer}" is neither sent by the server nor trusted by the client` +
-            (aia ? ' (Windows will try the AIA location)' : ''),
-        ),
-      );
-      break;
-    }
-    case 'bad-signature':
-      out.push(certFinding('cert-bad-signature', 'error', { ...ev, certificate: trust.offending }, ['Re-issue the certificate from its CA; the chain as deployed does not verify.']));
-      break;
-    case 'issuer-not-ca':
-      out.push(certFinding('cert-issuer-not-ca', 'error', { ...ev, certificate: trust.offending }, ['Issue the server certificate from a real CA certificate (basicConstraints cA=TRUE).']));
-      break;
-    case 'trusted':
-      break;
-  }
-  if (trust.verdict === 'trusted' && chain.path.some((p) => p.source === 'fetched')) {
-    out.push(
-      certFinding(
-        'cert-incomplete-chain',
-        'warning',
-        { windowsCode: null, missingIssuer: chain.path.find((p) => p.source === 'fetched')!.subject, fetchedFromAia: true },
-        ['Install the intermediate CA certificate on the server so it is sent with the server certificate; clients that cannot reach the AIA location will fail.'],
-        'the server does not send its intermediate CA certificate; it was downloaded from the AIA location',
-      ),
-    );
-  }
-  return out;
-}
-
-function nameFindings(name: NameJudgement, leaf: ParsedCertificate): Finding[] {
-  if (name.matches) return [];
-  const remediation =
-    name.hostType === 'ip'
-      ? ['Dial the server by a DNS name that the certificate lists, not by its IP address.', 'Or issue a certificate whose subjectAltName holds this IP address.']
-      : name.commonNameIgnored
-        ? ['The name is only in the subject CN; add it to the subjectAltName DNS entries when re-issuing.']
-        : ['Dial one of the names the certificate lists.', 'Or re-issue the certificate with this name in its subjectAltName.'];
-  return [
-    certFinding(
-      'cert-name-mismatch',
-      'error',
-      {
-        windowsCode: name.windowsCode,
-        host: name.host,
-        hostType: name.hostType,
-        dnsNames: leaf.dnsNames,
-        ipAddresses: leaf.ipAddresses,
-        commonNames: leaf.commonNames,
-        commonNameIgnored: name.commonNameIgnored,
-      },
-      remediation,
-    ),
-  ];
-}
-
-function validityFindings(v: ValidityJudgement, path: PathNode[], now: Date): Finding[] {
-  const out: Finding[] = [];
-  const leaf = path[0]!.cert;
-  const base = { now: now.toISOString(), notBefore: v.notBefore, notAfter: v.notAfter };
-  if (v.verdict === 'expired') {
-    out.push(certFinding('cert-expired', 'error', { windowsCode: WINDOWS_CERT_ERRORS.CERT_E_EXPIRED, subject: leaf.subject, ...base }, ['Renew the server certificate and bind the new one to SSTP (RRAS > Properties > Security).']));
-  } else if (v.verdict === 'not-yet-valid') {
-    out.push(
-      certFinding('cert-not-yet-valid', 'error', { windowsCode: WINDOWS_CERT_ERRORS.CERT_E_EXPIRED, subject: leaf.subject, ...base }, [
-        'Check the clock on the client and on the server.',
-        'Or wait until the certificate becomes valid.',
-      ]),
-    );
-  } else if (v.verdict === 'expiring-soon') {
-    out.push(certFinding('cert-expiring-soon', 'warning', { windowsCode: null, subject: leaf.subject, daysRemaining: v.daysRemaining, ...base }, ['Renew the server certificate before it expires.']));
-  }
-  for (const p of v.chainProblems) {
-    out.push(
-      certFinding(
-        p.verdict === 'expired' ? 'cert-expired' : 'cert-not-yet-valid',
-        'error',
-        { windowsCode: WINDOWS_CERT_ERRORS.CERT_E_EXPIRED, subject: p.subject, now: now.toISOString(), notBefore: p.notBefore, notAfter: p.notAfter },
-        ['Install the current intermediate CA certificate on the server.'],
-        p.verdict === 'expired' ? 'an intermediate CA certificate in the chain has expired' : 'an intermediate CA certificate in the chain is not valid yet',
-      ),
-    );
-  }
-  return out;
-}
-
-function ekuFindings(eku: EkuJudgement): Finding[] {
-  if (eku.verdict === 'wrong-purpose') {
-    return [
-      certFinding('cert-eku-invalid', 'error', { windowsCode: eku.windowsCode, eku: eku.oids, ekuNames: eku.names, restrictedBy: eku.restrictedBy }, [
-        'Issue the server certificate with the Server Authentication EKU (1.3.6.1.5.5.7.3.1).',
-      ]),
-    ];
-  }
-  if (eku.verdict === 'any-purpose') {
-    return [
-      certFinding('cert-any-purpose-eku', 'info', { windowsCode: null, eku: eku.oids, ekuNames: eku.names }, [
-        'Windows accepts this; OpenSSL-based verifiers (Node among them) reject it. Add the Server Authentication EKU when re-issuing.',
-      ]),
-    ];
-  }
-  return [];
-}
-
-function keyFindings(key: KeyJudgement): Finding[] {
-  return key.weak
-    ? [certFinding('cert-weak-key', 'warning', { keyType: key.type, keyBits: key.bits }, ['Re-issue the certificate with an RSA key of at least 2048 bits (or ECDSA P-256).'])]
-    : [];
-}
-
-function signatureFindings(sig: SignatureJudgement): Finding[] {
-  if (sig.weak.length === 0) return [];
-  const md5 = sig.weak.some((w) => w.hash !== 'sha1');
-  return [
-    certFinding('cert-weak-signature', md5 ? 'error' : 'warning', { certificates: sig.weak }, ['Re-issue the affected certificates with SHA-256 signatures.']),
-  ];
-}
-
-function revocationInfoFindings(rev: RevocationSources, path: PathNode[], endsAtRoot: boolean): Finding[] {
-  // A self-signed leaf has nothing above it to revoke it: Windows does not check it.
-  if (rev.leafHasSources || signedNodes(path, endsAtRoot).length === 0) return [];
-  const leaf = path[0]!.cert;
-  return [
-    certFinding(
-      'cert-no-revocation-info',
-      'error',
-      { windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_NO_REVOCATION_CHECK, subject: leaf.subject, crlUrls: leaf.crlUrls, ocspUrls: leaf.ocspUrls },
-      [
-        'Issue the server certificate from a CA that publishes a CRL distribution point (CDP) or OCSP location over HTTP.',
-        'For a test only: set HKLM\\SYSTEM\\CurrentControlSet\\Services\\SstpSvc\\Parameters\\NoCertRevocationCheck = 1 (DWORD) on the client.',
-      ],
-    ),
-  ];
 }

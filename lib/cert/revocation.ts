@@ -1,20 +1,25 @@
 // Online certificate checks, done the way a Windows client does them before it lets SSTP through:
 // download a missing intermediate from the AIA caIssuers location, then ask every CRL distribution point and
 // OCSP responder of every certificate below the root, all in parallel. "Revocation server offline"
-// (0x80092013) is the most reported SSTP failure, so each URL's outcome is kept as evidence.
+// (0x80092013) is the most reported SSTP failure, so each URL's outcome is kept as evidence; the
+// diagnosis (lib/diagnose) names the problem from it.
 
 import type { Dispatcher } from 'undici';
-import type { Finding, RevocationInfo, RevocationSource } from '../types.js';
+import type { IssuerFetchAttempt, RevocationInfo, RevocationSource, RevocationSourceOutcome, RevocationVerdictName } from '../types.js';
 import { checkCrl, parseCrl } from './crl.js';
 import { CLASS, TAG, children, encodeDer, isTag, parseDer, pemToDer, readOid } from './der.js';
 import { fetchBounded, type FetchOutcome, type FetchResult } from './fetch.js';
-import { WINDOWS_CERT_ERRORS, certFinding, judgeCertificate, type CertificateJudgement, type JudgeInput, type RevocationTarget } from './judge.js';
+import { judgeCertificate, type CertificateJudgement, type JudgeInput, type RevocationTarget } from './judge.js';
 import { buildOcspRequest, checkOcspResponse } from './ocsp.js';
 
 export interface OnlineOptions {
   now: Date;
   /** Per-fetch deadline (default 10 s). */
   timeoutMs?: number;
+  /** Deadline for everything judgeOnline fetches (AIA levels and revocation together): each fetch gets what is left. */
+  totalTimeoutMs?: number;
+  /** Ask the CRL / OCSP locations (default true); false still completes the chain from AIA. */
+  revocation?: boolean;
   /** Size cap per download (default 10 MiB). */
   maxBytes?: number;
   /** e.g. an undici ProxyAgent when the client reaches the internet through a proxy. */
@@ -54,15 +59,14 @@ export interface RevocationAttempt {
   durationMs: number;
 }
 
-export const REVOCATION_VERDICTS = ['good', 'revoked', 'unreachable', 'no-sources'] as const;
-export type RevocationVerdict = (typeof REVOCATION_VERDICTS)[number];
+/** What an online check can conclude (the report's 'not-checked' is for a check that was not made). */
+export type RevocationVerdict = Exclude<RevocationVerdictName, 'not-checked'>;
 
 export interface RevocationResult {
   verdict: RevocationVerdict;
   attempts: RevocationAttempt[];
   /** The first revoked certificate found, with the source that said so. */
   revoked: { certificate: string; serialNumber: string; revokedAt: string | null; url: string } | null;
-  findings: Finding[];
 }
 
 export interface IssuerFetchResult {
@@ -72,11 +76,11 @@ export interface IssuerFetchResult {
 }
 
 export interface OnlineJudgement {
+  /** The judgement after any AIA download (the chain may now be complete). */
   judgement: CertificateJudgement;
   issuerFetch: IssuerFetchResult | null;
-  revocation: RevocationResult;
-  /** judgement.findings plus what the online checks added. */
-  findings: Finding[];
+  /** Null when revocation was turned off. */
+  revocation: RevocationResult | null;
 }
 
 function attemptFrom(fetch: FetchResult, kind: RevocationAttempt['kind'], target: { subject: string; serialNumber: string }): RevocationAttempt {
@@ -162,35 +166,7 @@ export async function checkRevocation(judgement: CertificateJudgement, opts: Onl
     else if (!hit && list.length > 0) anyUnreachable = true;
   });
   const verdict: RevocationVerdict = revoked ? 'revoked' : anyUnreachable ? 'unreachable' : anyGood ? 'good' : 'no-sources';
-  return { verdict, attempts, revoked, findings: revocationFindings(verdict, attempts, revoked) };
-}
-
-function revocationFindings(verdict: RevocationVerdict, attempts: RevocationAttempt[], revoked: RevocationResult['revoked']): Finding[] {
-  const sources = attempts.map((a) => ({ url: a.url, kind: a.kind, certificate: a.certificate, outcome: a.outcome, httpStatus: a.httpStatus, status: a.status, detail: a.detail }));
-  if (verdict === 'revoked' && revoked) {
-    return [
-      certFinding('cert-revoked', 'error', { windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOKED, ...revoked }, [
-        'Issue a new server certificate and bind it to SSTP (RRAS > Properties > Security).',
-      ]),
-    ];
-  }
-  if (verdict === 'unreachable') {
-    const failed = attempts.filter((a) => a.status === null);
-    return [
-      certFinding(
-        'cert-revocation-unreachable',
-        'error',
-        { windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE, sources },
-        [
-          'Publish the CRL (and OCSP) at a location clients can reach from outside the network, over plain HTTP, and keep the CRL current.',
-          ...(failed.some((a) => a.outcome === 'invalid' && (a.detail ?? '').includes('expired')) ? ['The CRL that was reached has expired: publish a fresh one.'] : []),
-          'For a test only: set HKLM\\SYSTEM\\CurrentControlSet\\Services\\SstpSvc\\Parameters\\NoCertRevocationCheck = 1 (DWORD) on the client.',
-        ],
-        `the revocation status cannot be checked: ${failed.map((a) => `${a.url} (${a.outcome}${a.httpStatus ? ` ${a.httpStatus}` : ''})`).join(', ')}`,
-      ),
-    ];
-  }
-  return [];
+  return { verdict, attempts, revoked };
 }
 
 // ---------------------------------------------------------------- AIA
@@ -232,17 +208,25 @@ export async function fetchMissingIssuers(judgement: CertificateJudgement, opts:
 }
 
 /**
- * The whole certificate judgement with its online part: judge, complete a chain that lacks its intermediate
- * from AIA (up to three levels), judge again, then check revocation.
+ * The whole certificate judgement with its online part: judge (or take `first`), complete a chain that
+ * lacks its intermediate from AIA (up to three levels), judge again, then check revocation. Every fetch is
+ * bounded by `timeoutMs` and by what is left of `totalTimeoutMs`.
  */
-export async function judgeOnline(input: JudgeInput, opts: OnlineOptions): Promise<OnlineJudgement> {
-  let judgement = judgeCertificate(input);
+export async function judgeOnline(input: JudgeInput, opts: OnlineOptions, first?: CertificateJudgement): Promise<OnlineJudgement> {
+  const started = performance.now();
+  const perFetch = opts.timeoutMs ?? 10_000;
+  const budget = (): OnlineOptions => {
+    if (opts.totalTimeoutMs === undefined) return opts;
+    const left = Math.max(1, Math.round(opts.totalTimeoutMs - (performance.now() - started)));
+    return { ...opts, timeoutMs: Math.min(perFetch, left) };
+  };
+  let judgement = first ?? judgeCertificate(input);
   const collected: IssuerFetchResult = { attempts: [], certificates: [] };
   let tried = false;
   const fetched: Buffer[] = [...(input.fetchedIntermediates ?? [])];
   for (let level = 0; level < 3 && judgement.trust.verdict === 'missing-intermediate' && judgement.chain.caIssuersUrls.length > 0; level++) {
     tried = true;
-    const r = await fetchMissingIssuers(judgement, opts);
+    const r = await fetchMissingIssuers(judgement, budget());
     collected.attempts.push(...r.attempts);
     collected.certificates.push(...r.certificates);
     const fresh = r.certificates.filter((c) => !fetched.some((f) => f.equals(c)));
@@ -250,39 +234,29 @@ export async function judgeOnline(input: JudgeInput, opts: OnlineOptions): Promi
     fetched.push(...fresh);
     judgement = judgeCertificate({ ...input, fetchedIntermediates: fetched });
   }
-  const issuerFetch = tried ? collected : null;
-  const revocation = await checkRevocation(judgement, opts);
-  const findings = [...judgement.findings];
-  if (issuerFetch && judgement.trust.verdict === 'missing-intermediate') {
-    findings.push(
-      certFinding(
-        'cert-aia-unreachable',
-        'error',
-        { windowsCode: WINDOWS_CERT_ERRORS.CERT_E_CHAINING, missingIssuer: judgement.chain.missingIssuer, attempts: issuerFetch.attempts.map((a) => ({ url: a.url, outcome: a.outcome, httpStatus: a.httpStatus, detail: a.detail })) },
-        ['Install the intermediate CA certificate on the server so it is sent with the server certificate.', 'Or publish it at the AIA location over plain HTTP.'],
-      ),
-    );
-  }
-  findings.push(...revocation.findings);
-  return { judgement, issuerFetch, revocation, findings };
+  const revocation = opts.revocation === false ? null : await checkRevocation(judgement, budget());
+  return { judgement, issuerFetch: tried ? collected : null, revocation };
 }
 
-/** The report's revocation section (lib/types.ts RevocationInfo) from a revocation result. */
-export function toRevocationInfo(result: RevocationResult | null): RevocationInfo {
-  if (!result) return { verdict: 'not-checked', sources: [] };
+/** The report's revocation section (lib/types.ts RevocationInfo) from a revocation result; null: not checked. */
+export function toRevocationInfo(result: RevocationResult | null, detail: string | null = null): RevocationInfo {
+  if (!result) return { verdict: 'not-checked', sources: [], revoked: null, detail };
   const sources: RevocationSource[] = result.attempts
     .filter((a): a is RevocationAttempt & { kind: 'crl' | 'ocsp' } => a.kind !== 'ca-issuers')
     .map((a) => ({
       url: a.url,
       kind: a.kind,
-      outcome:
-        a.status ??
-        (a.outcome === 'timeout'
-          ? 'timeout'
-          : ['refused', 'dns', 'reset', 'http-status', 'too-large'].includes(a.outcome)
-            ? 'unreachable'
-            : 'error'),
+      // A source that answered usefully says good / revoked / unknown; otherwise the reason it did not.
+      outcome: a.status ?? (a.outcome === 'ok' ? 'error' : a.outcome) satisfies RevocationSourceOutcome,
       detail: a.detail,
+      certificate: a.certificate,
+      httpStatus: a.httpStatus,
+      durationMs: a.durationMs,
     }));
-  return { verdict: result.verdict, sources };
+  return { verdict: result.verdict, sources, revoked: result.revoked, detail };
+}
+
+/** The AIA downloads as the report shows them. */
+export function toIssuerFetchAttempts(result: IssuerFetchResult | null): IssuerFetchAttempt[] | null {
+  return result ? result.attempts.map((a) => ({ url: a.url, outcome: a.outcome, httpStatus: a.httpStatus, detail: a.detail, durationMs: a.durationMs })) : null;
 }

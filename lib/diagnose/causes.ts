@@ -107,8 +107,8 @@ export const CAUSES = {
   // --- certificate ---
   'cert-untrusted': {
     category: 'certificate',
-    meaning: 'The server certificate does not chain to a root the client trusts (self-signed, private CA, or missing intermediate).',
-    evidence: 'certificate.chainTrusted is false, or Node reported an untrusted-chain code in tls.authorizationError.',
+    meaning: 'The server certificate does not chain to a root the client trusts (self-signed, private CA, missing intermediate that cannot be downloaded, or a broken chain).',
+    evidence: 'certificateChecks.trust.verdict is self-signed, untrusted-root, missing-intermediate, bad-signature or issuer-not-ca (evidence.trustVerdict, windowsCode, chainAsSent, missingIssuer, caIssuersUrls, aiaAttempts); without a judgement, certificate.chainTrusted is false or Node reported an untrusted-chain code in tls.authorizationError.',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x800B0109 (CERT_E_UNTRUSTEDROOT)',
@@ -116,7 +116,7 @@ export const CAUSES = {
   'cert-expired': {
     category: 'certificate',
     meaning: 'The server certificate (or one in its chain) is outside its validity period: expired or not yet valid.',
-    evidence: 'certificate.notAfter before now, or notBefore after now (also checked for each chain certificate).',
+    evidence: 'certificate.notAfter before now, or notBefore after now (evidence.validity expired / not-yet-valid), or a CA the server sent or that was downloaded is outside its period (evidence.chainProblems).',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x800B0101 (CERT_E_EXPIRED)',
@@ -124,7 +124,7 @@ export const CAUSES = {
   'cert-expiring-soon': {
     category: 'certificate',
     meaning: 'The server certificate expires soon; clients will start failing on that date.',
-    evidence: 'certificate.notAfter within the warning window (30 days by default).',
+    evidence: 'certificate.notAfter within the warning window (30 days by default); evidence.daysLeft.',
     pageSection: PAGE_CERT,
     severity: 'warning',
     windowsError: null,
@@ -132,7 +132,7 @@ export const CAUSES = {
   'cert-name-mismatch': {
     category: 'certificate',
     meaning: 'The certificate does not name the host the clients dial (e.g. dialing by IP address, or a certificate for another name).',
-    evidence: 'certificate.nameMatches is false, or tls.authorizationError is a host-name error.',
+    evidence: 'certificateChecks.name.matches is false for the name dialled (SNI, else the target host); evidence.candidates and commonNameIgnored. Without a judgement: certificate.nameMatches is false, or tls.authorizationError is a host-name error.',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x800B010F (CERT_E_CN_NO_MATCH)',
@@ -140,7 +140,7 @@ export const CAUSES = {
   'cert-eku-invalid': {
     category: 'certificate',
     meaning: 'The certificate carries an Enhanced Key Usage without Server Authentication or Any Purpose.',
-    evidence: 'certificate.hasEku is true and certificate.eku lacks 1.3.6.1.5.5.7.3.1 and 2.5.29.37.0.',
+    evidence: 'certificateChecks.eku.verdict is wrong-purpose: the leaf EKU lacks 1.3.6.1.5.5.7.3.1 and 2.5.29.37.0, or a CA on the path restricts it (evidence.restrictedBy).',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x800B0110 (CERT_E_WRONG_USAGE)',
@@ -148,7 +148,7 @@ export const CAUSES = {
   'cert-revocation-unreachable': {
     category: 'certificate',
     meaning: 'The client cannot complete the revocation check: the CRL / OCSP locations are unreachable, or the certificate names none.',
-    evidence: 'revocation.verdict is unreachable, or no-sources for a certificate that is not self-signed.',
+    evidence: 'revocation.verdict is unreachable (evidence.reason unreachable, every source with its outcome), or the leaf names no HTTP CRL / OCSP location (evidence.reason no-sources, 0x80092012).',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x80092013 (CRYPT_E_REVOCATION_OFFLINE) or 0x80092012 (CRYPT_E_NO_REVOCATION_CHECK)',
@@ -156,10 +156,42 @@ export const CAUSES = {
   'cert-revoked': {
     category: 'certificate',
     meaning: 'The certificate authority has revoked the server certificate.',
-    evidence: 'revocation.verdict is revoked.',
+    evidence: 'revocation.verdict is revoked: evidence.certificate, serialNumber, revokedAt and the url that lists it.',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x80092010 (CRYPT_E_REVOKED)',
+  },
+  'cert-chain-incomplete': {
+    category: 'certificate',
+    meaning: 'The server does not send its intermediate CA certificate; it could be downloaded from the AIA location, so clients that reach that URL still connect and the others fail.',
+    evidence: 'certificateChecks.chain.path holds a certificate with source fetched (evidence.missingIssuer, caIssuersUrls).',
+    pageSection: PAGE_CERT,
+    severity: 'warning',
+    windowsError: '0x800B010A (CERT_E_CHAINING) on clients that cannot reach the AIA location',
+  },
+  'cert-eku-any-purpose': {
+    category: 'certificate',
+    meaning: 'The certificate allows server authentication only through the Any Purpose EKU: Windows accepts it, OpenSSL-based SSTP clients do not.',
+    evidence: 'certificateChecks.eku.verdict is any-purpose.',
+    pageSection: PAGE_CERT,
+    severity: 'info',
+    windowsError: null,
+  },
+  'cert-weak-key': {
+    category: 'certificate',
+    meaning: 'The server certificate has an RSA key shorter than 2048 bits.',
+    evidence: 'certificateChecks.key.weak (evidence.keyBits).',
+    pageSection: PAGE_CERT,
+    severity: 'warning',
+    windowsError: null,
+  },
+  'cert-weak-signature': {
+    category: 'certificate',
+    meaning: 'The server certificate or a CA below the root is signed with SHA-1 (a warning) or MD5 / MD2 (an error: clients refuse it).',
+    evidence: 'certificateChecks.signature.weak (evidence.certificates, each with its hash).',
+    pageSection: PAGE_CERT,
+    severity: 'warning',
+    windowsError: null,
   },
   'cert-hash-mismatch': {
     category: 'certificate',

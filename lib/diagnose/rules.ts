@@ -3,14 +3,8 @@
 
 import type { Rule } from './rule.js';
 import { addressesRule } from './rules-addresses.js';
-import {
-  ekuRule,
-  hashRule,
-  nameRule,
-  revocationRule,
-  untrustedRule,
-  validityRule,
-} from './rules-certificate.js';
+import { ekuRule, hashRule, nameRule, strengthRule, untrustedRule, validityRule } from './rules-certificate.js';
+import { revocationRule } from './rules-revocation.js';
 import { httpRule } from './rules-http.js';
 import { dnsRule, proxyRule, tcpRule } from './rules-network.js';
 import { authRule, pppRule, sstpRule } from './rules-session.js';
@@ -28,6 +22,7 @@ export const RULES: readonly Rule[] = [
   ekuRule,
   revocationRule,
   hashRule,
+  strengthRule,
   ipv6BindingRule,
   addressesRule,
   httpRule,

@@ -1,0 +1,113 @@
+// Revocation, as a Windows SSTP client checks it before the tunnel comes up: the certificate must name a
+// CRL or OCSP location, one of them must answer for each certificate below the root, and none may list
+// it. "The revocation server is offline" (0x80092013) is the most reported SSTP certificate failure, so
+// the evidence keeps every URL with what happened to it.
+
+import type { CertificateInfo, RevocationSource } from '../types.js';
+import { WINDOWS_CERT_ERRORS } from '../cert/verdicts.js';
+import { makeFinding } from './causes.js';
+import type { Facts } from './facts.js';
+import { rebindSteps, SSTP_PARAMETERS_KEY } from './remediation.js';
+import type { Rule } from './rule.js';
+
+const LAST_RESORT = `Last resort, on each client, weakening security: set ${SSTP_PARAMETERS_KEY}\\NoCertRevocationCheck (DWORD) to 1 to turn off the SSTP revocation check.`;
+
+function sourceEvidence(s: RevocationSource): Record<string, unknown> {
+  return { url: s.url, kind: s.kind, certificate: s.certificate ?? null, outcome: s.outcome, httpStatus: s.httpStatus ?? null, detail: s.detail };
+}
+
+function describeSource(s: RevocationSource): string {
+  const status = s.httpStatus ? ` ${s.httpStatus}` : '';
+  return `${s.kind.toUpperCase()} ${s.url} is ${s.outcome}${status}`;
+}
+
+function reissue(f: Facts, why: string): string[] {
+  return rebindSteps({ port: f.port, host: f.binding?.kind === 'hostnameport' ? f.sniHost : null, sha1: null, sha256: null, placeholder: `<SHA-1 thumbprint of the ${why} certificate>` });
+}
+
+/** The certificate names no usable CRL / OCSP location (a self-signed one has nothing above it to check). */
+function lacksSources(f: Facts, cert: CertificateInfo): boolean {
+  const checks = f.report.certificateChecks;
+  if (checks) return !checks.revocationSources.leafHasSources && checks.revocationSources.certificates.length > 0;
+  return f.report.revocation?.verdict === 'no-sources' && !cert.selfSigned;
+}
+
+export const revocationRule: Rule = {
+  name: 'cert-revocation',
+  causes: ['cert-revoked', 'cert-revocation-unreachable'],
+  apply(f) {
+    const cert = f.report.certificate;
+    if (!cert) return [];
+    const rev = f.report.revocation ?? null;
+    const base = { subject: cert.subject, issuer: cert.issuer, sha1: cert.sha1, sha256: cert.sha256, verdict: rev?.verdict ?? 'not-checked' };
+    const sources = (rev?.sources ?? []).map(sourceEvidence);
+
+    if (rev?.verdict === 'revoked') {
+      const by = rev.revoked ?? null;
+      const source = rev.sources.find((s) => s.outcome === 'revoked');
+      const url = by?.url ?? source?.url ?? null;
+      const kind = source?.kind ?? 'crl';
+      return [
+        makeFinding(
+          'cert-revoked',
+          `The certificate authority has revoked ${by && by.certificate !== cert.subject ? `the chain certificate ${by.certificate}` : `the server certificate (SHA-1 ${cert.sha1})`}${url ? `, according to ${kind.toUpperCase()} ${url}` : ''}${by?.revokedAt ? ` (revoked ${by.revokedAt.slice(0, 10)})` : ''} (${WINDOWS_CERT_ERRORS.CRYPT_E_REVOKED}).`,
+          {
+            ...base,
+            windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOKED,
+            certificate: by?.certificate ?? cert.subject,
+            serialNumber: by?.serialNumber ?? cert.serialNumber,
+            revokedAt: by?.revokedAt ?? null,
+            url,
+            sources,
+          },
+          ['Get a new certificate from the CA; a revoked certificate cannot be reinstated by the server.', ...reissue(f, 'new')],
+        ),
+      ];
+    }
+
+    if (lacksSources(f, cert)) {
+      const checks = f.report.certificateChecks;
+      const leafSources = checks?.revocationSources.certificates[0];
+      return [
+        makeFinding(
+          'cert-revocation-unreachable',
+          `The certificate names no CRL distribution point and no OCSP responder reachable over HTTP, so clients cannot check its revocation: Windows clients fail with ${WINDOWS_CERT_ERRORS.CRYPT_E_NO_REVOCATION_CHECK} (CRYPT_E_NO_REVOCATION_CHECK).`,
+          {
+            ...base,
+            reason: 'no-sources',
+            windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_NO_REVOCATION_CHECK,
+            crlUrls: leafSources?.crlUrls ?? [],
+            ocspUrls: leafSources?.ocspUrls ?? [],
+            sources,
+          },
+          [
+            'Reissue the certificate from a CA whose certificates carry a CRL Distribution Points (and Authority Information Access) extension with an HTTP URL reachable from the Internet (an ldap:// location is not reachable from outside the domain).',
+            ...reissue(f, 'reissued'),
+            LAST_RESORT,
+          ],
+        ),
+      ];
+    }
+
+    if (rev?.verdict === 'unreachable') {
+      const failing = rev.sources.filter((s) => s.outcome !== 'good' && s.outcome !== 'revoked');
+      const stale = failing.some((s) => s.outcome === 'invalid' && /expired/.test(s.detail ?? ''));
+      return [
+        makeFinding(
+          'cert-revocation-unreachable',
+          `The revocation status of the certificate cannot be checked: ${failing.length > 0 ? failing.map(describeSource).join('; ') : (rev.detail ?? 'no revocation source answered')}. Windows clients fail with ${WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE} (CRYPT_E_REVOCATION_OFFLINE).`,
+          { ...base, reason: 'unreachable', windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE, sources },
+          [
+            'Publish the CRL (and OCSP responder, if any) at the URLs in the certificate so that clients reach them from the Internet, over HTTP, without authentication.',
+            ...failing.map((s) => `Make ${s.url} reachable from client networks (now: ${s.outcome}${s.httpStatus ? ` ${s.httpStatus}` : ''}${s.detail ? `, ${s.detail}` : ''}).`),
+            stale
+              ? 'The CRL that was reached has expired: publish a fresh one on the CA (certutil -CRL) and copy it to the web location.'
+              : 'If the CRL has expired, publish a fresh one on the CA (certutil -CRL) and copy it to the web location.',
+            LAST_RESORT,
+          ],
+        ),
+      ];
+    }
+    return [];
+  },
+};
