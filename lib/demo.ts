@@ -100,6 +100,7 @@ async function demoOne(scenario: Scenario, factory: ReturnType<typeof createCert
       resolver: async (host) => (host === DEMO_HOST ? addresses : []),
       env: {},
       ...(scenario.probe?.sni !== undefined ? { sni: scenario.probe.sni } : {}),
+      ...(scenario.probe?.expectSha1 ? { expectSha1: scenario.probe.expectSha1 } : {}),
       ...(scenario.probe?.user && scenario.probe.password ? { credentials: { userName: scenario.probe.user, password: scenario.probe.password } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -13,3 +13,5 @@ export { describeCertificate } from './cert/describe.js';
 export * as sstpCodec from './codec/sstp.js';
 export * as httpCodec from './codec/http.js';
 export { ByteReader, DecodeError } from './codec/reader.js';
+export { probeMany, DEFAULT_CONCURRENCY, type FleetOptions } from './fleet.js';
+export { parseTargetList, parseShard, selectShard, type Shard } from './targets.js';

@@ -36,7 +36,7 @@ import { pppAndAuthSteps, type SstpCallState } from './steps/ppp.js';
 import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep, skippedStep } from './steps/result.js';
 import { describeCertificate } from './cert/describe.js';
-import { dnsNameMatches } from './cert/names.js';
+import { certificateFitsHost } from './cert/names.js';
 import { checkServerCertificate, type ServerCertificateSections } from './cert/server-check.js';
 import { gatherTrustAnchors, type TrustAnchors } from './cert/trust-store.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
@@ -267,7 +267,8 @@ async function compareSni(target: Target, main: PathOutcome, sni: string | null,
   if (!tcpPassed || !(tlsFailed || certificateWrong)) return null;
   const other = sni === null ? (isIP(target.host) ? null : target.host) : null;
   if (sni === null && other === null) return null;
-  const attempt = await handshakeOnly(main.address, target.port, other, budget);
+  // Both handshakes are judged against the name the client dials, whatever SNI each one sent.
+  const attempt = await handshakeOnly(main.address, target.port, other, sni ?? target.host, budget);
   const seen: SniAttempt = {
     ok: !tlsFailed && main.certificate?.nameMatches !== false,
     code: main.steps.find((s) => s.name === 'tls')?.code ?? null,
@@ -276,15 +277,14 @@ async function compareSni(target: Target, main: PathOutcome, sni: string | null,
   return sni === null ? { withSni: attempt, withoutSni: seen } : { withSni: seen, withoutSni: attempt };
 }
 
-async function handshakeOnly(address: string, port: number, sni: string | null, budget: Budget): Promise<SniAttempt> {
+async function handshakeOnly(address: string, port: number, sni: string | null, dialled: string, budget: Budget): Promise<SniAttempt> {
   const tcp = await tcpStep(address, port, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
   if (!tcp.socket) return { ok: false, code: tcp.step.code, sha1: null };
   const tls = await tlsStep(tcp.socket, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, extraCaPems: budget.extraCaPems });
   tls.socket?.destroy();
   tcp.socket.destroy();
   const certificate = tls.chain.length > 0 ? safeDescribe(tls.chain) : null;
-  const hostForName = sni;
-  const nameFits = certificate && hostForName ? certificate.dnsNames.some((name) => dnsNameMatches(name, hostForName)) : null;
+  const nameFits = certificate ? certificateFitsHost(certificate, dialled) : null;
   return { ok: tls.step.status === 'pass' && nameFits !== false, code: tls.step.code, sha1: certificate?.sha1 ?? null };
 }
 
@@ -393,6 +393,7 @@ export async function walkPath(
         leafDer: tls.chain[0] ?? null,
         certificate: outcome.certificate,
         tls: outcome.tls,
+        certificateAcceptable: outcome.certificateAcceptable ?? null,
         host: sni ?? target.host,
         now: session.now(),
         enumerateAuth: session.enumerateAuth,

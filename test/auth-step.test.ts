@@ -245,3 +245,18 @@ t.test('the built CLI', async (t) => {
     assertNoSecrets(t, run.stdout + run.stderr, wrong);
   });
 });
+
+t.test('a certificate only for client authentication (EKU) keeps the credentials home too', async (t) => {
+  const scenario: Scenario = {
+    name: 'auth-client-auth-eku',
+    summary: '',
+    expectCause: 'cert-eku-invalid',
+    certificate: { eku: ['1.3.6.1.5.5.7.3.2'] },
+    ppp: { offer: ['mschapv2'], users: { [TEST_USER]: TEST_PASSWORD } },
+  };
+  const server = await start(t, scenario);
+  const report = await probe(server.address, { ...FAST, ...LOGIN, trustedCaPems: server.trustedCaPems });
+  t.match(step(report, 'auth'), { status: 'fail', code: 'refused-untrusted-certificate' });
+  t.match(report.auth?.message, /server authentication/);
+  t.notOk(pppEvents(server).some((e) => e.received.chapResponse), 'the fixture received no CHAP response');
+});

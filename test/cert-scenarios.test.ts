@@ -1,7 +1,6 @@
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { validateReport } from './helpers/schema.js';
 import { probe } from '../lib/probe.js';
 import type { CertificateChecks, Finding, ProbeReport, RevocationInfo } from '../lib/types.js';
 import { createCertFactory } from '../fixtures/certs.js';
@@ -14,7 +13,7 @@ import { REFUSING_CRL_URL } from '../fixtures/scenarios/certs.js';
 // and the evidence a user would read. Values come from how each scenario builds its certificate.
 
 const factory = createCertFactory();
-const validate = new Ajv2020({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL('../schema/report.schema.json', import.meta.url), 'utf8')));
+const validate = validateReport;
 const HOST = 'sstp.test';
 const INTERMEDIATE = 'CN=sstp-probe Test Issuing CA, O=sstp-probe';
 

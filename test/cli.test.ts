@@ -24,7 +24,7 @@ t.test('healthy fixture: exit 0 and ok: true in JSON', async (t) => {
   const report = JSON.parse(run.stdout);
   t.equal(report.ok, true);
   t.equal(report.schemaVersion, 1);
-  t.same(report.steps.filter((s: { status: string }) => s.status === 'pass').map((s: { name: string }) => s.name), ['dns', 'tcp', 'tls', 'http', 'sstp']);
+  t.same(report.steps.filter((s: { status: string }) => s.status === 'pass').map((s: { name: string }) => s.name), ['dns', 'tcp', 'tls', 'http', 'sstp', 'ppp']);
   t.equal(report.certificate.sha1, server.certificate!.sha1);
   t.equal(report.sstp.result, 'ack');
   await server.waitFor((e) => e.type === 'sstp' && e.message === 'CALL_DISCONNECT');
@@ -91,7 +91,7 @@ const USAGE_ERRORS: Array<[string[], RegExp]> = [
   [['vpn.example.test', '--ca', '/nonexistent/ca.pem'], /--ca: cannot read/],
   [['http://vpn.example.test/'], /HTTPS/],
   [['demo', '--scenario', 'no-such-scenario'], /unknown scenario/],
-  [['vpn.example.test:1:2'], /[[]address[]]:port/],
+  [['vpn.example.test:1:2'], /\[address\]:port/],
 ];
 
 for (const [args, message] of USAGE_ERRORS) {

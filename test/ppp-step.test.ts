@@ -109,7 +109,7 @@ t.test('a SoftEther-like server that waits for the client still answers: the pro
 });
 
 t.test('a server that never speaks PPP after the Ack: ppp fails with timeout and the call is still left politely', async (t) => {
-  const server = await start(t, { name: 'no-ppp', summary: '', expectCause: null });
+  const server = await start(t, { name: 'no-ppp', summary: '', expectCause: null, ppp: false });
   const report = await probe(server.address, { stepTimeoutMs: 400, timeoutMs: 8_000, trustedCaPems: server.trustedCaPems });
   t.match(step(report, 'ppp'), { status: 'fail', code: 'timeout' });
   t.same(report.ppp?.authProtocols, []);

@@ -2,7 +2,7 @@ import t from 'tap';
 import { probe } from '../lib/probe.js';
 import type { ProbeReport } from '../lib/types.js';
 import { fixtureStarter } from './helpers/fixture.js';
-import { skipWithout, hasProgram } from './helpers/programs.js';
+import { requireProgram } from './helpers/programs.js';
 import { startTinyproxy } from './helpers/tinyproxy.js';
 import { startFixtureProxy } from '../fixtures/proxy-server.js';
 import { runBin } from './helpers/cli.js';
@@ -22,8 +22,8 @@ function step(report: ProbeReport, name: string) {
   return report.steps.find((s) => s.name === name)!;
 }
 
-t.test('through tinyproxy', { skip: skipWithout('tinyproxy', 'tinyproxy') }, async (t) => {
-  if (!t.ok(hasProgram('tinyproxy'), 'tinyproxy is installed (.ci/run installs it)')) return;
+t.test('through tinyproxy', async (t) => {
+  if (!requireProgram(t, 'tinyproxy')) return;
   const server = await start(t, 'healthy');
   const proxy = await startTinyproxy({ basicAuth: { user: USER, password: PASSWORD }, connectPorts: [server.port] });
   t.teardown(() => proxy.close());

@@ -95,7 +95,7 @@ const OUTCOMES: Array<{ scenario: string; step: StepName; code: string; check?: 
   { scenario: 'http-close', step: 'http', code: 'closed' },
   { scenario: 'http-1.0', step: 'http', code: 'version' },
   { scenario: 'http-404', step: 'http', code: 'status', check: (t, r) => t.equal(r.http?.status, 404) },
-  { scenario: 'http-200-not-sstp', step: 'http', code: 'bad-content-length', check: (t, r) => t.equal(r.http?.contentLength, '12') },
+  { scenario: 'http-200-not-sstp', step: 'http', code: 'bad-content-length', check: (t, r) => t.equal(r.http?.contentLength, '13') },
   { scenario: 'sstp-nak', step: 'sstp', code: 'nak', check: (t, r) => t.match(r.sstp?.status, [{ attribId: 1, attribName: 'ENCAPSULATED_PROTOCOL_ID', status: 4, statusName: 'VALUE_NOT_SUPPORTED' }]) },
   { scenario: 'sstp-abort', step: 'sstp', code: 'abort', check: (t, r) => t.equal(r.sstp?.result, 'abort') },
   { scenario: 'sstp-silent', step: 'sstp', code: 'timeout', check: (t, r) => t.equal(r.sstp?.result, 'timeout') },

@@ -8,7 +8,8 @@ import { request } from 'undici';
 import { openTunnel, proxyDispatcher } from '../lib/proxy/connect.js';
 import { parseProxyUrl } from '../lib/proxy/select.js';
 import { startTlsEcho, type TlsEchoServer } from './helpers/proxy-tls-target.js';
-import { requireProgram, startTinyproxy } from './helpers/tinyproxy.js';
+import { startTinyproxy } from './helpers/tinyproxy.js';
+import { requireProgram } from './helpers/programs.js';
 
 const TIMEOUT_MS = 5000;
 const USER = 'sstp-user';

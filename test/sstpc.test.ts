@@ -1,7 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fixtureStarter } from './helpers/fixture.js';
-import { hasProgram, skipWithout } from './helpers/programs.js';
+import { requireProgram } from './helpers/programs.js';
 
 // A real SSTP client (Debian's sstpc) against the fixture server proves the fixture speaks real SSTP, so what
 // the probe learns from it carries over to real servers.
@@ -10,7 +10,9 @@ const start = fixtureStarter();
 
 function runSstpc(port: number, until: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn('sstpc', ['--nolaunchpppd', '--log-stderr', '--log-level', '4', '--cert-warn', `127.0.0.1:${port}`], {
+    // --ipparam gives each run its own control socket, so runs never share /var/run/sstpc state.
+    const ipparam = `sstp-probe-test-${process.pid}-${port}`;
+    const child = spawn('sstpc', ['--nolaunchpppd', '--log-stderr', '--log-level', '4', '--cert-warn', '--ipparam', ipparam, `127.0.0.1:${port}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -34,11 +36,11 @@ function runSstpc(port: number, until: RegExp, timeoutMs: number): Promise<strin
   });
 }
 
-t.test('sstpc reaches the Call Connect Ack against the healthy fixture', { skip: skipWithout('sstpc', 'sstp-client') }, async (t) => {
-  if (!t.ok(hasProgram('sstpc'), 'sstpc is installed (.ci/run installs sstp-client)')) return;
+t.test('sstpc reaches the Call Connect Ack against the healthy fixture', async (t) => {
+  if (!requireProgram(t, 'sstpc', 'sstp-client')) return;
   const server = await start(t, 'healthy');
   const log = await runSstpc(server.port, /Started PPP Link Negotiation/, 15_000);
-  t.match(log, /CONNECT ACK/, 'sstpc decoded our Call Connect Ack');
+  t.match(log, /CONNECT ACK/, `sstpc decoded our Call Connect Ack (fixture saw: ${server.events.map((e) => e.type).join(', ')})`);
   t.match(log, /CRYPTO BIND REQ/, 'with its Crypto Binding Request attribute');
   t.match(log, /Started PPP Link Negotiation/, 'and moved on to PPP, as after a real server');
   const request = server.events.find((e) => e.type === 'http-request');
@@ -46,10 +48,10 @@ t.test('sstpc reaches the Call Connect Ack against the healthy fixture', { skip:
   t.ok(server.events.some((e) => e.type === 'sstp' && e.message === 'CALL_CONNECT_REQUEST'), 'and its Call Connect Request');
 });
 
-t.test('sstpc sees the NAK of the sstp-nak scenario as a failure', { skip: skipWithout('sstpc', 'sstp-client') }, async (t) => {
-  if (!t.ok(hasProgram('sstpc'), 'sstpc is installed')) return;
+t.test('sstpc sees the NAK of the sstp-nak scenario as a failure', async (t) => {
+  if (!requireProgram(t, 'sstpc', 'sstp-client')) return;
   const server = await start(t, 'sstp-nak');
   const log = await runSstpc(server.port, /CONNECT NAK[\s\S]*\n.*\n/, 10_000);
   t.notMatch(log, /Started PPP Link Negotiation/, 'sstpc did not proceed to PPP');
-  t.match(log, /CONNECT NAK/, 'sstpc decoded the NAK');
+  t.match(log, /CONNECT NAK/, `sstpc decoded the NAK (fixture saw: ${server.events.map((e) => e.type).join(', ')})`);
 });

@@ -113,3 +113,10 @@ export function dnsNameMatches(pattern: string, host: string): boolean {
   const suffix = normalizeDnsName(labels.slice(1).join('.'));
   return suffix !== null && hostLabels.slice(1).join('.') === suffix && hostLabels[0] !== '';
 }
+
+/** Whether a certificate's SANs cover the host a client dials: IP SANs for an address, DNS SANs otherwise. */
+export function certificateFitsHost(cert: { dnsNames: readonly string[]; ipAddresses: readonly string[] }, host: string): boolean {
+  const ip = parseIp(host);
+  if (ip !== null) return cert.ipAddresses.some((address) => parseIp(address)?.equals(ip) === true);
+  return cert.dnsNames.some((name) => dnsNameMatches(name, host));
+}

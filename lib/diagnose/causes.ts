@@ -315,7 +315,7 @@ export const CAUSES = {
     meaning: 'The addresses the name resolves to do not behave alike: some fail, or they present different certificates.',
     evidence: 'report.addresses: mixed ok / failing entries, or different sha256 on working ones.',
     pageSection: PAGE_NETWORK,
-    severity: 'warning',
+    severity: 'error',
     windowsError: null,
   },
 } as const satisfies Record<string, CauseSpec>;

@@ -149,6 +149,8 @@ export const authRule: Rule = {
   apply(f) {
     const auth = f.report.auth;
     if (!auth) return [];
+    // The probe itself withheld the credentials: the certificate findings say why, the server refused nothing.
+    if (f.step('auth')?.code === 'refused-untrusted-certificate') return [];
     const findings: Finding[] = [];
     const method = auth.protocol ? { mschapv2: 'MS-CHAPv2', 'chap-md5': 'CHAP (MD5)', pap: 'PAP' }[auth.protocol] : 'the offered method';
     if (auth.result !== 'success') {

@@ -23,7 +23,8 @@ import {
 import { PPP_PROTOCOLS, chapCodeName, decodePppFrame, lcpCodeName, papCodeName, pppProtocolName } from '../codec/ppp.js';
 import { buildCallConnected, certificateHash, chooseBindingHash, type BindingHash } from '../auth/crypto-binding.js';
 import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-client.js';
-import { dnsNameMatches, parseIp } from '../cert/names.js';
+import { certificateFitsHost } from '../cert/names.js';
+import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
 import type { SstpChannel } from './sstp.js';
 import { finishStep, skippedStep } from './result.js';
 
@@ -205,6 +206,8 @@ export interface PppPathInput {
   leafDer: Buffer | null;
   certificate: CertificateInfo | null;
   tls: TlsInfo | null;
+  /** The certificate judgement's verdict on sending credentials (trust, name, validity, EKU), if made. */
+  certificateAcceptable?: boolean | null;
   /** The name a client dials (SNI, else the target host): what the certificate must fit. */
   host: string;
   now: Date;
@@ -231,7 +234,7 @@ export async function pppAndAuthSteps(
   let credentials = input.credentials ?? null;
   let refusal: string | null = null;
   if (credentials !== null && input.insecure !== true) {
-    refusal = credentialRefusal({ certificate: input.certificate, tls: input.tls, host: input.host, now: input.now });
+    refusal = credentialRefusal({ certificate: input.certificate, tls: input.tls, host: input.host, now: input.now, acceptable: input.certificateAcceptable ?? null });
     if (refusal !== null) credentials = null;
   }
   const session = await pppSession(channel, {
@@ -271,6 +274,8 @@ export interface CredentialSafetyInput {
   /** The name a client dials: the SNI when one is sent, else the target host (a name or an address). */
   host: string;
   now: Date;
+  /** The certificate judgement's verdict on sending credentials, when one was made. */
+  acceptable?: boolean | null;
 }
 
 /**
@@ -287,17 +292,14 @@ export function credentialRefusal(input: CredentialSafetyInput): string | null {
   if (!trusted) reasons.push(`the certificate chain is not trusted${code ? ` (${code})` : ''}`);
   const nameFits = cert.nameMatches ?? certificateFitsHost(cert, input.host);
   if (!nameFits) reasons.push(`the certificate is not valid for ${input.host}`);
-  const now = input.now.getTime();
-  if (now < Date.parse(cert.notBefore)) reasons.push(`the certificate is not valid before ${cert.notBefore}`);
-  if (now > Date.parse(cert.notAfter)) reasons.push(`the certificate expired on ${cert.notAfter}`);
+  const validity = validityState(new Date(cert.notBefore), new Date(cert.notAfter), input.now);
+  if (validity === 'not-yet-valid') reasons.push(`the certificate is not valid before ${cert.notBefore}`);
+  if (validity === 'expired') reasons.push(`the certificate expired on ${cert.notAfter}`);
+  if (ekuVerdictOf(cert.hasEku ? cert.eku : null) === 'wrong-purpose') reasons.push('the certificate is not for server authentication (EKU)');
+  if (reasons.length === 0 && input.acceptable === false) reasons.push('the certificate failed validation');
   return reasons.length > 0 ? reasons.join('; ') : null;
 }
 
-function certificateFitsHost(cert: CertificateInfo, host: string): boolean {
-  const ip = parseIp(host);
-  if (ip !== null) return cert.ipAddresses.some((a) => parseIp(a)?.equals(ip) === true);
-  return cert.dnsNames.some((name) => dnsNameMatches(name, host));
-}
 
 // ---- the pieces of the session ------------------------------------------------------------------
 

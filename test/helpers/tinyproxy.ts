@@ -21,44 +21,7 @@ export interface Tinyproxy {
   close(): Promise<void>;
 }
 
-/** The part of a tap test that requireProgram uses. */
-export interface TestLike {
-  fail(message: string): unknown;
-  plan(count: number, comment?: string): void;
-}
-
 const START_TIMEOUT_MS = 5000;
-
-export function programAvailable(program: string): boolean {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    try {
-      fs.accessSync(path.join(dir, program), fs.constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
-
-export function tinyproxyAvailable(): boolean {
-  return programAvailable('tinyproxy');
-}
-
-/**
- * True when `program` is on PATH. Otherwise the test is skipped with a one-line reason, except in CI
- * (CI=true), where a missing program fails the test: CI installs it, so its absence is a broken setup.
- */
-export function requireProgram(t: TestLike, program: string): boolean {
-  if (programAvailable(program)) return true;
-  if (process.env.CI === 'true') {
-    t.fail(`${program} is not installed, and CI must run this test (install the ${program} package)`);
-  } else {
-    t.plan(0, `${program} not installed`);
-  }
-  return false;
-}
 
 export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Tinyproxy> {
   const auth = options.basicAuth;
