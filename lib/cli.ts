@@ -157,7 +157,11 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   if (args['expect-sha1'] !== undefined) options.expectSha1 = thumbprintFlag(args['expect-sha1'], '--expect-sha1', 40);
   if (args['expect-sha256'] !== undefined) options.expectSha256 = thumbprintFlag(args['expect-sha256'], '--expect-sha256', 64);
   if (typeof args['netsh-sslcert'] === 'string') {
-    options.netshBindings = parseNetshSslcert(readTextFile(args['netsh-sslcert'], '--netsh-sslcert'));
+    const file = String(args['netsh-sslcert']);
+    options.netshBindings = parseNetshSslcert(readTextFile(file, '--netsh-sslcert'));
+    if (options.netshBindings.length === 0) {
+      throw new UsageError(`--netsh-sslcert: "${file}" holds no certificate binding; save the output of 'netsh http show sslcert' run on the server`);
+    }
   }
   const caFiles = (args.ca as string[] | undefined) ?? [];
   const extraCa = caFiles.map((file) => readPemCertificates(file));

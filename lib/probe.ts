@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { rootCertificates, type TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type {
   AddressInfo,
   AddressResult,
@@ -38,7 +38,8 @@ import { notApplicableStep, skippedStep } from './steps/result.js';
 import { describeCertificate } from './cert/describe.js';
 import { certificateFitsHost } from './cert/names.js';
 import { checkServerCertificate, type ServerCertificateSections } from './cert/server-check.js';
-import { gatherTrustAnchors, type TrustAnchors } from './cert/trust-store.js';
+import type { TrustAnchors } from './cert/trust-store.js';
+import { prepareTrust, type PreparedTrust } from './trust.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
 
 // The orchestrator: walks the path a real SSTP client walks, one step per hop, each bounded by its own
@@ -70,6 +71,11 @@ export interface ProbeOptions {
   trustedCaPems?: string[];
   /** Also trust the platform's CA bundle (e.g. /etc/ssl/certs/ca-certificates.crt); the report says which file. */
   systemCa?: boolean;
+  /**
+   * Trust prepared once (prepareTrust) and shared by many probes, as probeMany does; when given,
+   * trustedCaPems, systemCa and env.NODE_EXTRA_CA_CERTS are not read again. Default: prepared for this probe.
+   */
+  trust?: PreparedTrust;
   /**
    * Ask the certificate's CRL / OCSP locations, as a Windows client does (default true). Runs beside the
    * HTTP and SSTP steps, through the proxy when there is one; false reports revocation as not-checked.
@@ -141,6 +147,8 @@ interface Budget {
   extraCaPems: string[];
   /** What the certificate is judged against: bundled roots, --ca, --ca-system, NODE_EXTRA_CA_CERTS. */
   trust: TrustAnchors;
+  /** The shared TLS client context with the same CAs (without it, each handshake builds its own from extraCaPems). */
+  secureContext?: () => SecureContext;
   revocation: boolean;
   stepTimeout(): number;
 }
@@ -153,12 +161,8 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
   const totalMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const stepMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
 
-  const trust = gatherTrustAnchors({
-    bundled: rootCertificates,
-    extra: options.trustedCaPems ?? [],
-    systemCa: options.systemCa === true,
-    nodeExtraCaCerts: (options.env ?? process.env).NODE_EXTRA_CA_CERTS,
-  });
+  const prepared = options.trust ?? prepareTrust(options);
+  const trust = prepared.anchors;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), totalMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
@@ -166,6 +170,7 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
     signal,
     extraCaPems: trust.extraPems,
     trust,
+    secureContext: () => prepared.secureContext(),
     revocation: options.revocation !== false,
     stepTimeout: () => Math.max(1, Math.min(stepMs, totalMs - (performance.now() - started))),
   };
@@ -280,7 +285,7 @@ async function compareSni(target: Target, main: PathOutcome, sni: string | null,
 async function handshakeOnly(address: string, port: number, sni: string | null, dialled: string, budget: Budget): Promise<SniAttempt> {
   const tcp = await tcpStep(address, port, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
   if (!tcp.socket) return { ok: false, code: tcp.step.code, sha1: null };
-  const tls = await tlsStep(tcp.socket, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, extraCaPems: budget.extraCaPems });
+  const tls = await tlsStep(tcp.socket, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, ...tlsTrust(budget) });
   tls.socket?.destroy();
   tcp.socket.destroy();
   const certificate = tls.chain.length > 0 ? safeDescribe(tls.chain) : null;
@@ -345,7 +350,7 @@ export async function walkPath(
       transport = tcp.socket;
     }
 
-    const tls = await tlsStep(transport, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, extraCaPems: budget.extraCaPems });
+    const tls = await tlsStep(transport, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, ...tlsTrust(budget) });
     record(tls.step);
     outcome.tls = tls.info;
     if (tls.chain.length > 0) {
@@ -432,6 +437,11 @@ export async function walkPath(
   }
 }
 
+/** The CAs the TLS step verifies against: the shared context when the budget has one. */
+function tlsTrust(budget: Budget): { secureContext: SecureContext } | { extraCaPems: string[] } {
+  return budget.secureContext ? { secureContext: budget.secureContext() } : { extraCaPems: budget.extraCaPems };
+}
+
 /** The PPP options of one walk: credentials only on the main path. */
 function pathSession(options: ProbeOptions, now: () => Date, main: boolean): PathSession {
   return {
@@ -471,8 +481,10 @@ function assembleSteps(dns: StepResult, main: PathOutcome | null): StepResult[] 
       return found;
     }
     if (name === 'proxy') return notApplicableStep('proxy', 'no proxy in use');
-    if (name === 'ppp' || name === 'auth') return notApplicableStep(name, 'not requested');
-    return skippedStep(name, failed ? 'an earlier step failed' : null);
+    if (failed) return skippedStep(name, 'an earlier step failed');
+    if (name === 'ppp') return notApplicableStep(name, 'not requested');
+    if (name === 'auth') return notApplicableStep(name, 'no credentials given (--user)');
+    return skippedStep(name, null);
   });
 }
 

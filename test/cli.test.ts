@@ -114,3 +114,35 @@ t.test('demo: probes the chosen scenarios and says each was diagnosed as expecte
   const list = await runBin(['demo', '--list']);
   t.match(list.stdout, /^healthy\s/m);
 });
+
+t.test('--netsh-sslcert: the hash bound on the server is compared with the one presented', async (t) => {
+  const server = await start(t, 'healthy');
+  const ca = await trustFile(server.trustedCaPems);
+  const netsh = (hash: string): string => {
+    const file = join(dir, `sslcert-${hash.slice(0, 6)}.txt`);
+    const entry = (endpoint: string): string => [
+      `    IP:port                      : ${endpoint}`,
+      `    Certificate Hash             : ${hash.toLowerCase()}`,
+      '    Application ID               : {ba195980-cd49-458b-9e23-c84ee0adcd75}',
+      '    Certificate Store Name       : MY',
+      '',
+    ].join('\r\n');
+    writeFileSync(file, `\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n${entry(`0.0.0.0:${server.port}`)}\r\n${entry(`[::]:${server.port}`)}`);
+    return file;
+  };
+  const other = '0F'.repeat(20);
+  const mismatch = await runBin([server.address, '--json', '--netsh-sslcert', netsh(other)], { NODE_EXTRA_CA_CERTS: ca });
+  t.equal(mismatch.code, 1);
+  const finding = JSON.parse(mismatch.stdout).findings.find((f: { cause: string }) => f.cause === 'cert-hash-mismatch');
+  t.ok(finding, 'cert-hash-mismatch');
+  t.match(JSON.stringify(finding), other, 'the bound hash is named');
+  t.match(JSON.stringify(finding), server.certificate!.sha1, 'and the presented one');
+  const matching = await runBin([server.address, '--json', '--netsh-sslcert', netsh(server.certificate!.sha1)], { NODE_EXTRA_CA_CERTS: ca });
+  t.equal(matching.code, 0, matching.stdout.slice(0, 400));
+  const empty = join(dir, 'empty-sslcert.txt');
+  writeFileSync(empty, 'nothing useful here\n');
+  const unusable = await runBin([server.address, '--netsh-sslcert', empty]);
+  t.equal(unusable.code, 2, 'a file without bindings is a usage error, not silently ignored');
+  t.match(unusable.stderr, /holds no certificate binding/);
+  t.notMatch(unusable.stderr, /\n\s+at /, 'no stack trace');
+});
