@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { IssuerFetchAttempt, RevocationInfo, RevocationSource, RevocationSourceOutcome, RevocationVerdictName } from '../types.js';
 import { checkCrl, parseCrl } from './crl.js';
 import { CLASS, TAG, children, encodeDer, isTag, parseDer, pemToDer, readOid } from './der.js';
-import { fetchBounded, type FetchOutcome, type FetchResult } from './fetch.js';
+import { fetchBounded, type FetchOutcome, type FetchResult, FETCH_OUTCOMES } from './fetch.js';
 import { judgeCertificate, type CertificateJudgement, type JudgeInput, type RevocationTarget } from './judge.js';
 import { buildOcspRequest, checkOcspResponse } from './ocsp.js';
 
@@ -27,16 +27,10 @@ export interface OnlineOptions {
   signal?: AbortSignal;
 }
 
+/** A fetch's outcomes, plus what can go wrong once the answer is in hand. */
 export const ATTEMPT_OUTCOMES = {
+  ...FETCH_OUTCOMES,
   ok: 'downloaded and understood',
-  'http-status': 'the server answered with a non-2xx status',
-  timeout: 'no complete answer before the deadline',
-  refused: 'the TCP connection was refused',
-  dns: 'the host name did not resolve',
-  reset: 'the connection was reset or closed early',
-  'too-large': 'the answer exceeded the size cap',
-  'unsupported-scheme': 'not an http(s) URL (e.g. ldap://), not fetched',
-  aborted: 'the caller cancelled the fetch',
   error: 'any other network failure',
   'parse-error': 'the answer is not a CRL / OCSP response / certificate',
   invalid: 'understood but not usable: wrong issuer, bad signature, stale, or a responder error',
