@@ -49,3 +49,13 @@ t.test('an ID off the table reads as UNKNOWN', async (t) => {
   t.equal(causeSpec('cert-from-the-future').id, 'UNKNOWN(cert-from-the-future)');
   t.equal(causeSpec('tcp-refused').windowsError, '0x800704C9 (ERROR_CONNECTION_REFUSED, 1225)');
 });
+
+t.test('findings come errors first, then warnings, then notes', async (t) => {
+  const { demoScenarios } = await import('../lib/demo.js');
+  const { findScenario } = await import('../fixtures/scenarios/index.js');
+  const [result] = await demoScenarios([findScenario('auth-tls-offload')!], { stepTimeoutMs: 1_500 });
+  const severities = result!.report.findings.map((f) => f.severity);
+  t.ok(severities.includes('error') && severities.includes('info'), severities.join(','));
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  t.same(severities, [...severities].sort((a, b) => rank[a] - rank[b]));
+});

@@ -13,11 +13,15 @@ export { InvalidThumbprintError, normalizeThumbprint, thumbprintAlgorithm, type 
 export { RULES } from './rules.js';
 export type { Rule } from './rule.js';
 
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
 /**
- * Findings for a report, most fundamental first. Several can hold at once.
+ * Findings for a report: errors, then warnings, then notes, each group most fundamental first (the rule
+ * table's order). Several can hold at once.
  * Throws InvalidThumbprintError when context.expectedSha1 / expectedSha256 is malformed.
  */
 export function diagnose(report: ProbeReport, context: DiagnoseContext): Finding[] {
   const facts = gatherFacts(report, context);
-  return RULES.flatMap((rule) => rule.apply(facts));
+  // Array#sort is stable, so the rule order holds within a severity.
+  return RULES.flatMap((rule) => rule.apply(facts)).sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
