@@ -1,7 +1,9 @@
 // The server side of bench/fleet.mjs, in its own process so that its memory and CPU are not counted as the
 // prober's: one fixture server per target (a fleet run probes each host:port once), mixed outcomes, and a
-// set of closed ports. Prints one JSON line {targets, caPem} when listening; stops when stdin closes.
+// set of closed ports. Prints one JSON line {targets, caPem} when listening; answers each "cpu" line on stdin
+// with the CPU seconds it has used so far; stops when stdin closes.
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { createCertFactory } from '../dist/fixtures/certs.js';
 import { setupCertificate, startFixtureServer } from '../dist/fixtures/server.js';
 import { findScenario } from '../dist/fixtures/scenarios/index.js';
@@ -41,7 +43,11 @@ function unusedPort() {
 }
 
 process.stdout.write(`${JSON.stringify({ targets, caPem: shared.trustedCaPems.join('\n') })}\n`);
-process.stdin.resume();
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line !== 'cpu') return;
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${(user + system) / 1e6}\n`);
+});
 process.stdin.on('end', async () => {
   await Promise.all([...servers.map((server) => server.close()), pki.close()]);
   process.exit(0);

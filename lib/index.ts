@@ -15,3 +15,4 @@ export * as httpCodec from './codec/http.js';
 export { ByteReader, DecodeError } from './codec/reader.js';
 export { probeMany, DEFAULT_CONCURRENCY, type FleetOptions } from './fleet.js';
 export { parseTargetList, parseShard, selectShard, type Shard } from './targets.js';
+export { prepareTrust, type PreparedTrust } from './trust.js';

@@ -21,13 +21,14 @@ import type {
   ValidityProblem,
 } from '../types.js';
 import { chainEntry, describeParsed, isSelfSigned } from './describe.js';
-import { pemToDer } from './der.js';
+import { prepareAnchors, type PreparedAnchors } from './anchors.js';
 import { dnsNameMatches, formatIp, normalizeDnsName, parseIp } from './names.js';
 import { ekuName } from './oids.js';
 import { WINDOWS_CERT_ERRORS, ekuVerdictOf, leafValidity, serverCapable, validityState } from './verdicts.js';
 import { parseCertificate, type ParsedCertificate } from './x509.js';
 
 export { WINDOWS_CERT_ERRORS, type WindowsCertError } from './verdicts.js';
+export { prepareAnchors, type PreparedAnchors } from './anchors.js';
 
 export {
   EKU_VERDICTS,
@@ -56,7 +57,7 @@ export interface JudgeInput {
   now: Date;
   /** Trust anchors: typically Node's bundled roots (tls.rootCertificates) plus the user's extra CA PEMs. */
   trustedCaPems: string[];
-  /** The same anchors already decoded (prepareAnchors): a probe decodes its ~150 roots once, not per judgement. */
+  /** The same anchors indexed (prepareAnchors): built once per trust set and shared, not per judgement. */
   preparedAnchors?: PreparedAnchors;
   /** Intermediates obtained elsewhere (AIA download); they complete the path but the chain stays "incomplete". */
   fetchedIntermediates?: Buffer[];
@@ -130,7 +131,7 @@ export function judgeCertificate(input: JudgeInput): CertificateJudgement {
       // an unreadable download simply does not help
     }
   }
-  const anchors = (input.preparedAnchors ?? prepareAnchors(input.trustedCaPems)).list;
+  const anchors = input.preparedAnchors ?? prepareAnchors(input.trustedCaPems);
 
   const built = buildPath(sent, fetched, anchors);
   const path = built.path;
@@ -158,31 +159,6 @@ export function judgeCertificate(input: JudgeInput): CertificateJudgement {
 
 // ---------------------------------------------------------------- path building
 
-interface Anchor {
-  der: Buffer;
-  x509: X509Certificate;
-}
-
-/** Trust anchors decoded once; opaque to callers. */
-export interface PreparedAnchors {
-  readonly list: readonly Anchor[];
-}
-
-/** Decodes trust-anchor PEMs for judgeCertificate (broken entries are skipped: they cannot anchor anything). */
-export function prepareAnchors(pems: readonly string[]): PreparedAnchors {
-  const list: Anchor[] = [];
-  for (const pem of pems) {
-    for (const der of pemToDer(pem)) {
-      try {
-        list.push({ der, x509: new X509Certificate(der) });
-      } catch {
-        // a broken trust-store entry cannot anchor anything
-      }
-    }
-  }
-  return { list };
-}
-
 interface BuiltPath {
   path: PathNode[];
   /** The last node is a root: in the trust store, or self-signed. */
@@ -204,17 +180,18 @@ function verifies(child: ParsedCertificate, issuer: X509Certificate): boolean {
  * store's copy of a root), then sent certificates in any order, then fetched ones. A candidate must carry the
  * right name and key identifier (X509_check_issued) and its key must verify the signature.
  */
-function buildPath(sent: PathNode[], fetched: PathNode[], anchors: readonly Anchor[]): BuiltPath {
+function buildPath(sent: PathNode[], fetched: PathNode[], anchors: PreparedAnchors): BuiltPath {
   const path: PathNode[] = [sent[0]!];
   const used = new Set<PathNode>(path);
   let broken: BuiltPath['broken'] = null;
   for (let depth = 0; depth < MAX_PATH; depth++) {
     const cur = path[path.length - 1]!;
-    if (anchors.some((a) => a.der.equals(cur.cert.der))) return { path, endsAtRoot: true, anchored: true, broken };
+    if (anchors.contains(cur.cert.der, cur.cert.subjectDer)) return { path, endsAtRoot: true, anchored: true, broken };
     if (cur.cert.selfIssued && isSelfSigned(cur.cert)) return { path, endsAtRoot: true, anchored: false, broken };
     let nameMatchedOnly = false;
-    let anchor: Anchor | undefined;
-    for (const a of anchors) {
+    let anchor: { der: Buffer; x509: X509Certificate } | undefined;
+    // Only the anchors named like the issuer are decoded (and then kept decoded for the whole trust set).
+    for (const a of anchors.issuerCandidates(cur.cert.issuerDer)) {
       if (!cur.cert.x509.checkIssued(a.x509)) continue;
       if (verifies(cur.cert, a.x509)) {
         anchor = a;

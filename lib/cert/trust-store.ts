@@ -32,7 +32,7 @@ export interface TrustAnchors {
   /** The anchors beyond Node's bundled roots (what the TLS step must be told about). */
   extraPems: string[];
   info: TrustAnchorsInfo;
-  /** The anchors decoded, on first use and then kept: every judgement of one probe shares them. */
+  /** The anchors indexed for the judge, on first use and then kept: every judgement that shares this object shares them. */
   prepared(): PreparedAnchors;
 }
 

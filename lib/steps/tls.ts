@@ -1,4 +1,4 @@
-import { connect, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
+import { connect, createSecureContext, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { StepResult, TlsInfo } from '../types.js';
 import { finishStep } from './result.js';
@@ -6,6 +6,20 @@ import { finishStep } from './result.js';
 // The TLS step connects the way an SSTP client does (SNI = the name dialled) but enforces nothing: the
 // verdict Node reaches is recorded as evidence and the certificate checks run later as pure functions.
 // Old protocol versions and weak ciphers are allowed on purpose so that an old server is described, not refused.
+
+/** Down to TLS 1.0 and security level 0, for the reason above. */
+const CLIENT_POLICY = { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' } as const;
+
+/**
+ * The TLS client context the step uses: the policy above plus the trusted CAs. Building one parses every CA
+ * (~30 ms and a few MB for ~290 roots), so a run builds it once and hands it to every connection; Node offers a
+ * saved session only when given one explicitly, so a shared context never resumes a session across targets.
+ * Extra CAs are added to Node's roots (not instead of them) so the recorded verdict matches a client that
+ * trusts both; with none, Node's default store applies (which includes NODE_EXTRA_CA_CERTS).
+ */
+export function createTlsClientContext(extraCaPems: readonly string[] = []): SecureContext {
+  return createSecureContext({ ...CLIENT_POLICY, ...(extraCaPems.length ? { ca: [...rootCertificates, ...extraCaPems] } : {}) });
+}
 
 export interface TlsStepOutcome {
   step: StepResult;
@@ -17,7 +31,15 @@ export interface TlsStepOutcome {
 
 export function tlsStep(
   transport: Duplex,
-  options: { sni: string | null; timeoutMs: number; signal?: AbortSignal; extraCaPems?: string[] },
+  options: {
+    sni: string | null;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    /** A context from createTlsClientContext, shared by every connection of a run. */
+    secureContext?: SecureContext;
+    /** Without a shared context: extra CAs for a context built for this connection alone. */
+    extraCaPems?: string[];
+  },
 ): Promise<TlsStepOutcome> {
   const startedAt = performance.now();
   const info: TlsInfo = {
@@ -34,11 +56,8 @@ export function tlsStep(
       socket: transport,
       ...(options.sni ? { servername: options.sni } : {}),
       rejectUnauthorized: false,
-      // Extra CAs are added to Node's roots (not instead of them) so the recorded verdict matches a client
-      // that trusts both.
-      ...(options.extraCaPems?.length ? { ca: [...rootCertificates, ...options.extraCaPems] } : {}),
-      minVersion: 'TLSv1',
-      ciphers: 'DEFAULT:@SECLEVEL=0',
+      // The protocol floor and ciphers are context settings: they come with the context.
+      secureContext: options.secureContext ?? createTlsClientContext(options.extraCaPems),
     });
     const settle = (outcome: TlsStepOutcome): void => {
       if (settled) return;
