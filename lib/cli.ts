@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import type { ProbeReport } from './types.js';
+import type { SummaryRow } from './report/summary.js';
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 import { parseTarget } from './target.js';
@@ -269,12 +270,13 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   const started = performance.now();
   // On stderr, and only on a terminal; with --json only when stdout goes elsewhere, so it never mixes into it.
   const progress = createProgressLine(io.stderr, { enabled: !json || !io.stdout.isTTY });
-  const finished: ProbeReport[] = [];
+  // Only a small row per finished target is kept (for the table), so a long list does not hold every report.
+  const finished: Array<{ key: string; row: SummaryRow }> = [];
   let failed = 0;
   const state = () => ({ done: finished.length, total: chosen.length, failed, elapsedMs: performance.now() - started });
   const onStep = (): void => progress.update(state());
   for await (const report of probeMany(chosen.map((entry) => entry.target), { ...options, concurrency, onStep })) {
-    finished.push(report);
+    finished.push({ key: targets.targetKey(report.target), row: summary.summaryRow(report) });
     if (!report.ok) failed++;
     progress.around(() => io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color })));
     progress.update(state());
@@ -283,7 +285,7 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   const notProbed = chosen.length - finished.length;
   if (!json) {
     const order = new Map(chosen.map((entry, index) => [targets.targetKey(entry.target), index]));
-    const inOrder = [...finished].sort((a, b) => order.get(targets.targetKey(a.target))! - order.get(targets.targetKey(b.target))!);
+    const inOrder = [...finished].sort((a, b) => order.get(a.key)! - order.get(b.key)!).map((entry) => entry.row);
     const footer = { elapsedMs: performance.now() - started, duplicates: duplicates.length, notProbed };
     io.stdout.write(`\n${summary.renderSummary(inOrder, footer, { color })}`);
   } else if (notProbed > 0) {

@@ -2,7 +2,7 @@ import t from 'tap';
 import type { Finding, ProbeReport, StepResult } from '../lib/types.js';
 import { STEP_NAMES } from '../lib/types.js';
 import { ndjsonLine } from '../lib/report/ndjson.js';
-import { firstCause, formatDuration, formatResultLine, renderSummary } from '../lib/report/summary.js';
+import { firstCause, formatDuration, formatResultLine, renderSummary, summaryRow } from '../lib/report/summary.js';
 import { createProgressLine, formatProgress } from '../lib/progress.js';
 
 // The text and NDJSON a fleet run prints, and its progress line: pure functions over reports.
@@ -67,7 +67,7 @@ t.test('one short line per finished target', async (t) => {
 });
 
 t.test('the summary table: aligned columns in the order given, totals last', async (t) => {
-  const text = renderSummary([healthy, expired, refused], { elapsedMs: 2_100, duplicates: 2 }, { color: false });
+  const text = renderSummary([healthy, expired, refused].map(summaryRow), { elapsedMs: 2_100, duplicates: 2 }, { color: false });
   t.equal(text, [
     'TARGET                 VERDICT  FIRST CAUSE   DURATION',
     'vpn1.contoso.com:443   ok       -               240 ms',
@@ -77,7 +77,7 @@ t.test('the summary table: aligned columns in the order given, totals last', asy
     '3 targets probed in 2.1 s: 1 ok, 2 with problems; 2 duplicate entries skipped',
     '',
   ].join('\n'));
-  t.match(renderSummary([healthy], { elapsedMs: 10, notProbed: 4 }, { color: false }), /1 target probed in 10 ms: 1 ok, 0 with problems; cancelled before 4 more could be probed/);
+  t.match(renderSummary([healthy].map(summaryRow), { elapsedMs: 10, notProbed: 4 }, { color: false }), /1 target probed in 10 ms: 1 ok, 0 with problems; cancelled before 4 more could be probed/);
 });
 
 t.test('durations read naturally', async (t) => {

@@ -39,25 +39,38 @@ export function formatResultLine(report: ProbeReport, options: SummaryOptions): 
   const errors = report.findings.filter((finding) => finding.severity === 'error').length;
   const cause = firstCause(report);
   const more = errors > 1 ? ` (+${errors - 1} more)` : '';
-  const parts = [endpoint(report), verdict(report), cause ? `${cause}${more}` : '', formatDuration(report.durationMs)];
+  const parts = [endpoint(report), report.ok ? 'ok' : 'problem', cause ? `${cause}${more}` : '', formatDuration(report.durationMs)];
   return `${mark} ${parts.filter((part) => part !== '').join('  ')}\n`;
 }
 
+/** What the end-of-run table keeps of a report: a long run holds one of these per target, not the report. */
+export interface SummaryRow {
+  endpoint: string;
+  ok: boolean;
+  firstCause: string | null;
+  durationMs: number;
+}
+
+export function summaryRow(report: ProbeReport): SummaryRow {
+  return { endpoint: endpoint(report), ok: report.ok, firstCause: firstCause(report), durationMs: report.durationMs };
+}
+
 /** The end-of-run table: target, verdict, first cause, duration; then the totals. */
-export function renderSummary(reports: readonly ProbeReport[], footer: SummaryFooter, options: SummaryOptions): string {
-  const rows = reports.map((report) => [endpoint(report), verdict(report), firstCause(report) ?? '-', formatDuration(report.durationMs)]);
+export function renderSummary(entries: readonly SummaryRow[], footer: SummaryFooter, options: SummaryOptions): string {
+  const rows = entries.map((entry) => [entry.endpoint, entry.ok ? 'ok' : 'problem', entry.firstCause ?? '-', formatDuration(entry.durationMs)]);
   const header = ['TARGET', 'VERDICT', 'FIRST CAUSE', 'DURATION'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  // reduce, not Math.max(...spread): a list of 100,000 targets would overflow the argument limit.
+  const widths = header.map((title, column) => rows.reduce((widest, row) => Math.max(widest, row[column]!.length), title.length));
   const line = (cells: string[]): string =>
     cells.map((cell, column) => (column === cells.length - 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
   const out = [paint(DIM, line(header), options.color)];
-  reports.forEach((report, index) => {
+  entries.forEach((entry, index) => {
     const text = line(rows[index]!);
-    out.push(report.ok ? text : paint(RED, text, options.color));
+    out.push(entry.ok ? text : paint(RED, text, options.color));
   });
-  const ok = reports.filter((report) => report.ok).length;
-  const problems = reports.length - ok;
-  let totals = `${reports.length} ${reports.length === 1 ? 'target' : 'targets'} probed in ${formatDuration(footer.elapsedMs)}: ${ok} ok, ${problems} with problems`;
+  const ok = entries.filter((entry) => entry.ok).length;
+  const problems = entries.length - ok;
+  let totals = `${entries.length} ${entries.length === 1 ? 'target' : 'targets'} probed in ${formatDuration(footer.elapsedMs)}: ${ok} ok, ${problems} with problems`;
   if (footer.duplicates) totals += `; ${footer.duplicates} duplicate ${footer.duplicates === 1 ? 'entry' : 'entries'} skipped`;
   if (footer.notProbed) totals += `; cancelled before ${footer.notProbed} more could be probed`;
   out.push('', totals);
@@ -69,10 +82,6 @@ export function formatDuration(ms: number): string {
   if (ms < 59_950) return `${(ms / 1_000).toFixed(1)} s`;
   const seconds = Math.round(ms / 1_000);
   return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-function verdict(report: ProbeReport): string {
-  return report.ok ? 'ok' : 'problem';
 }
 
 function endpoint(report: ProbeReport): string {
