@@ -420,7 +420,7 @@ export async function walkPath(
     } else if (call === 'closed') {
       sstp.info.teardown = 'closed';
     } else if (sstp.info.result === 'ack' || sstp.info.result === 'nak') {
-      sstp.info.teardown = await channel.disconnect(Math.min(DISCONNECT_WAIT_MS, budget.stepTimeout()));
+      sstp.info.teardown = await channel.disconnect(Math.min(DISCONNECT_WAIT_MS, budget.stepTimeout()), budget.signal);
     } else if (sstp.info.result === 'abort') {
       channel.answerAbort();
       sstp.info.teardown = 'closed';

@@ -77,9 +77,13 @@ export async function fetchBounded(url: string, options: FetchOptions = {}): Pro
   const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
   const controller = new AbortController();
   let timedOut = false;
+  // When the deadline fires, pending I/O gets one more turn first: on a saturated event loop an answer that
+  // already arrived must not be read as "unreachable".
   const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
+    setImmediate(() => {
+      timedOut = true;
+      controller.abort();
+    });
   }, timeoutMs);
   const onAbort = (): void => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });

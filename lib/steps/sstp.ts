@@ -48,15 +48,16 @@ export class SstpChannel {
    * MS-SSTP §3.2.5.3: the sender of Call Disconnect waits for Disconnect-Ack, then closes. We wait at most
    * `waitMs`; a server that answers with its own Disconnect gets its Ack.
    */
-  async disconnect(waitMs: number): Promise<SstpInfo['teardown']> {
+  async disconnect(waitMs: number, signal?: AbortSignal): Promise<SstpInfo['teardown']> {
     if (this.reader.isClosed) return 'closed';
     this.send(callDisconnect({ attribId: ATTRIBUTE_ID.NO_ERROR, status: 0 }), 'CALL_DISCONNECT');
     const deadline = Date.now() + waitMs;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return 'disconnect-no-ack';
-      const read = await this.readPacket(remaining);
-      if (!read.ok) return read.reason === 'timeout' ? 'disconnect-no-ack' : 'closed';
+      // A cancelled probe still sent its Disconnect; it just does not wait for the answer.
+      const read = await this.readPacket(remaining, signal);
+      if (!read.ok) return read.reason === 'timeout' || read.reason === 'aborted' ? 'disconnect-no-ack' : 'closed';
       const packet = read.value;
       if (packet.kind !== 'control') continue;
       if (packet.messageType === MESSAGE_TYPE.CALL_DISCONNECT_ACK) return 'disconnect-ack';
