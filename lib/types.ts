@@ -144,6 +144,15 @@ export interface ProxyInfo {
   proxyConnected: boolean;
 }
 
+/** How administrators and Windows dialogs name each PPP authentication protocol. */
+export const AUTH_PROTOCOL_NAMES = {
+  eap: 'EAP',
+  mschapv2: 'MS-CHAPv2',
+  mschap: 'MS-CHAP',
+  'chap-md5': 'CHAP (MD5)',
+  pap: 'PAP',
+} as const;
+
 export interface PppInfo {
   authProtocols: Array<'eap' | 'mschapv2' | 'mschap' | 'chap-md5' | 'pap'>;
   mru: number | null;

@@ -90,7 +90,7 @@ t.test('proxy, PPP and auth lines; no secrets', async (t) => {
   t.match(text, /Proxy\s+http:\/\/proxy\.contoso\.com:3128 \(--proxy\) → HTTP\/1\.1 200 Connection established/);
   t.notMatch(text, /s3cret|alice/, 'credentials in a proxy URL never print');
   t.notMatch(text, /abc123/, 'cookies never print');
-  t.match(text, /PPP\s+server asks for eap, mschapv2, MRU 4091/);
+  t.match(text, /PPP\s+server asks for EAP, MS-CHAPv2, MRU 4091/);
   t.match(text, /Auth\s+mschapv2: success; crypto binding SHA-256 accepted/);
   t.match(text, /ppp-auth-offered/);
   t.match(text, /chain\s+0: CN=vpn\.contoso\.com/, 'verbose shows the chain');

@@ -2,7 +2,7 @@
 // Request → Ack, or NAK / Abort), PPP link negotiation (RFC 1661) and, when credentials were given,
 // authentication and the crypto binding (MS-SSTP §3.2.5.2 / reference §3).
 
-import type { Finding, PppInfo, SstpStatusInfo } from '../types.js';
+import { AUTH_PROTOCOL_NAMES, type Finding, type SstpStatusInfo } from '../types.js';
 import { makeFinding } from './causes.js';
 import { hostPort, RESTART_RRAS_STEP, rebindSteps, registryHashSteps, serverCheck } from './remediation.js';
 import type { Rule } from './rule.js';
@@ -77,13 +77,7 @@ export const sstpRule: Rule = {
   },
 };
 
-const AUTH_NAMES: Readonly<Record<PppInfo['authProtocols'][number], string>> = {
-  eap: 'EAP',
-  mschapv2: 'MS-CHAPv2',
-  mschap: 'MS-CHAP',
-  'chap-md5': 'CHAP (MD5)',
-  pap: 'PAP',
-};
+
 
 const AUTH_METHODS_STEP =
   'In Routing and Remote Access → server Properties → Security → Authentication Methods, and in the NPS network policy (Constraints → Authentication Methods), allow the method the clients use.';
@@ -113,7 +107,7 @@ export const pppRule: Rule = {
     const offered = ppp?.authProtocols ?? [];
     const first = offered[0];
     if (first) {
-      const names = offered.map((p) => AUTH_NAMES[p]);
+      const names = offered.map((p) => AUTH_PROTOCOL_NAMES[p]);
       let consequence = '';
       if (offered.every((p) => p === 'eap')) {
         consequence = ' Only EAP is offered: clients set to MS-CHAPv2 alone are refused with 812 (ERROR_SERVER_POLICY); set them to EAP (e.g. PEAP) or allow MS-CHAPv2 on the server.';
@@ -152,7 +146,7 @@ export const authRule: Rule = {
     // The probe itself withheld the credentials: the certificate findings say why, the server refused nothing.
     if (f.step('auth')?.code === 'refused-untrusted-certificate') return [];
     const findings: Finding[] = [];
-    const method = auth.protocol ? { mschapv2: 'MS-CHAPv2', 'chap-md5': 'CHAP (MD5)', pap: 'PAP' }[auth.protocol] : 'the offered method';
+    const method = auth.protocol ? AUTH_PROTOCOL_NAMES[auth.protocol] : 'the offered method';
     if (auth.result !== 'success') {
       let summary: string;
       const steps: string[] = [];

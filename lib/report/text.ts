@@ -3,7 +3,7 @@
 // step-by-step evidence and the certificate thumbprints an administrator compares with netsh output.
 // Pure: the CLI decides about colour (NO_COLOR, TTY). No nonces or credentials are ever printed.
 
-import type { Finding, ProbeReport, Severity, StepResult, StepStatus } from '../types.js';
+import { AUTH_PROTOCOL_NAMES, type Finding, type ProbeReport, type Severity, type StepResult, type StepStatus } from '../types.js';
 
 export interface TextOptions {
   /** ANSI colours. */
@@ -208,7 +208,7 @@ function renderDetails(report: ProbeReport, m: Marks, verbose: boolean): string[
   }
   const ppp = report.ppp;
   if (ppp) {
-    const auth = ppp.authProtocols.length > 0 ? `server asks for ${ppp.authProtocols.join(', ')}` : 'no authentication requested';
+    const auth = ppp.authProtocols.length > 0 ? `server asks for ${ppp.authProtocols.map((p) => AUTH_PROTOCOL_NAMES[p]).join(', ')}` : 'no authentication requested';
     lines.push(`${label('PPP')}${auth}${ppp.mru !== null ? `, MRU ${ppp.mru}` : ''}${ppp.terminated ? `, terminated: ${ppp.terminated}` : ''}`);
     if (verbose) for (const o of ppp.options) lines.push(`${label('')}option ${o.type} ${o.name}: ${o.value}`);
   }
