@@ -19,7 +19,7 @@ import { parseNetshSslcert } from './diagnose/netsh.js';
 // test/cold-start.test.ts checks that they match the ones those modules apply.
 export const HELP_DEFAULTS = { timeoutMs: 30_000, stepTimeoutMs: 10_000, concurrency: 32 } as const;
 
-export const EXIT = { HEALTHY: 0, PROBLEM: 1, USAGE: 2, INTERNAL: 3 } as const;
+export const EXIT = { HEALTHY: 0, PROBLEM: 1, USAGE: 2, INTERNAL: 3, CANCELLED: 130 } as const;
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -88,6 +88,11 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
           const { probe } = await import('./probe.js');
           const report = await probe(target, options);
           exitCode = await emitReport(report, Boolean(args.json), color, io);
+          if (io.signal?.aborted) {
+            // What was seen before Ctrl-C is still shown, but it is not a verdict.
+            io.stderr.write('sstp-probe: cancelled before the probe finished: the report above is incomplete\n');
+            exitCode = EXIT.CANCELLED;
+          }
         },
       )
       .option('port', { alias: 'p', type: 'number', describe: 'port (default 443, or the one in the target)' })
@@ -116,7 +121,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('insecure', { type: 'boolean', describe: 'send the credentials even when the server certificate fails validation' })
       .option('password', { type: 'string', hidden: true, coerce: refusePasswordFlag })
       .example(EXAMPLES)
-      .epilog('Exit codes: 0 healthy, 1 a problem was found, 2 usage error.\nSeveral targets: exit 0 only when every one is healthy; a host:port listed twice is probed once.\nDEBUG=sstp-probe:* shows what happens on the wire.')
+      .epilog('Exit codes: 0 healthy, 1 a problem was found, 2 usage error, 3 internal error, 130 cancelled (Ctrl-C).\nSeveral targets: exit 0 only when every one is healthy; a host:port listed twice is probed once.\nDEBUG=sstp-probe:* shows what happens on the wire.')
       .version(VERSION)
       .alias('h', 'help')
       .alias('V', 'version')

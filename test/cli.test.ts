@@ -146,3 +146,22 @@ t.test('--netsh-sslcert: the hash bound on the server is compared with the one p
   t.match(unusable.stderr, /holds no certificate binding/);
   t.notMatch(unusable.stderr, /\n\s+at /, 'no stack trace');
 });
+
+t.test('Ctrl-C: what was seen is printed, the exit code says cancelled, and the process ends at once', async (t) => {
+  const server = await start(t, 'sstp-silent');
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('./helpers/cli.js');
+  const child = spawn(process.execPath, [BIN, server.address, '--json', '--step-timeout', '30000', '--timeout', '60000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  await server.waitFor((e) => e.type === 'sstp' && e.message === 'CALL_CONNECT_REQUEST', 10_000);
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.equal(code, 130);
+  t.match(stderr, /cancelled before the probe finished/);
+  const report = JSON.parse(stdout);
+  t.equal(report.steps.find((s: { name: string }) => s.name === 'http').status, 'pass', 'the steps that finished are reported');
+  t.equal(report.steps.find((s: { name: string }) => s.name === 'sstp').code, 'aborted');
+});
