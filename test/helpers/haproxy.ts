@@ -7,7 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort, waitUntilAccepting } from './daemon.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -30,7 +30,6 @@ export interface Haproxy {
   close(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 5000;
 
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
   let lastError: unknown = null;
@@ -97,7 +96,7 @@ async function startOnce(port: number, options: HaproxyOptions): Promise<Haproxy
 
   try {
     await Promise.race([
-      waitUntilAccepting(port, child, () => output),
+      waitUntilAccepting('haproxy', port, child, () => output),
       spawnFailed.then((error) => {
         throw new Error(`haproxy could not be started: ${error.message}`);
       }),
@@ -109,39 +108,6 @@ async function startOnce(port: number, options: HaproxyOptions): Promise<Haproxy
   return { port, address: `127.0.0.1:${port}`, pid: child.pid!, close: cleanup };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitUntilAccepting(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const until = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`haproxy exited during start-up (${child.exitCode ?? child.signalCode}): ${output().trim()}`);
-    }
-    if (await accepts(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`haproxy did not accept connections on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms: ${output().trim()}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;

@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort, waitUntilAccepting } from './daemon.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,7 +21,6 @@ export interface Tinyproxy {
   close(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 5000;
 
 export async function startTinyproxy(options: TinyproxyOptions = {}): Promise<Tinyproxy> {
   const auth = options.basicAuth;
@@ -74,7 +73,7 @@ async function startOnce(port: number, options: TinyproxyOptions): Promise<Tinyp
   };
 
   try {
-    await waitUntilAccepting(port, child, () => output);
+    await waitUntilAccepting('tinyproxy', port, child, () => output);
   } catch (error) {
     await cleanup();
     throw error;
@@ -82,39 +81,6 @@ async function startOnce(port: number, options: TinyproxyOptions): Promise<Tinyp
   return { url: `http://127.0.0.1:${port}`, port, close: cleanup };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitUntilAccepting(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  const until = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`tinyproxy exited during start-up: ${output().trim()}`);
-    }
-    if (await accepts(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`tinyproxy did not accept connections on 127.0.0.1:${port} within ${START_TIMEOUT_MS} ms`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
