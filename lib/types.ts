@@ -132,10 +132,14 @@ export interface ProxyInfo {
   source: 'flag' | 'env' | 'none';
   /** Why the proxy was (not) used, e.g. "HTTPS_PROXY", "NO_PROXY matched .contoso.com". */
   reason: string;
+  /** First line the proxy sent (escaped, even when it is not HTTP), or null when it sent nothing. */
   statusLine: string | null;
   status: number | null;
+  /** "1.0" or "1.1" from the status line, or null. */
   httpVersion: string | null;
+  /** Schemes offered in Proxy-Authenticate (or WWW-Authenticate on a 401). */
   authSchemes: string[];
+  /** Selected response headers, lowercase names: proxy-authenticate, www-authenticate, server, via, proxy-agent, connection. */
   headers: Record<string, string>;
   /** CONNECT requests sent: 2 when a 407 was answered with credentials. */
   attempts: number;

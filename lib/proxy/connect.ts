@@ -24,6 +24,7 @@ import { Client, ProxyAgent, errors, type Dispatcher } from 'undici';
 import { basicAuthorization, basicToken, isSupportedScheme, parseAuthSchemes } from './challenge.js';
 import { scrubSecrets, secretForms } from './redact.js';
 import type { ProxyConfig } from './select.js';
+import type { ProxyInfo } from '../types.js';
 
 /** Outcomes of the proxy hop, each with its meaning. */
 export const PROXY_TUNNEL_CODES = {
@@ -40,23 +41,11 @@ export const PROXY_TUNNEL_CODES = {
 } as const;
 export type ProxyTunnelCode = keyof typeof PROXY_TUNNEL_CODES;
 
-export interface ProxyTunnelEvidence {
+/** What the proxy answered: the report's ProxyInfo fields the hop itself learns, plus the redacted URL. */
+export type ProxyTunnelEvidence = Omit<ProxyInfo, 'url' | 'source' | 'reason'> & {
   /** The proxy URL without the password. */
   proxy: string;
-  /** First line the proxy sent (escaped, even when it is not HTTP), or null when it sent nothing. */
-  statusLine: string | null;
-  status: number | null;
-  /** "1.0" or "1.1" from the status line, or null. */
-  httpVersion: string | null;
-  /** Schemes offered in Proxy-Authenticate (or WWW-Authenticate on a 401). */
-  authSchemes: string[];
-  /** Selected response headers, lowercase names: proxy-authenticate, www-authenticate, server, via, proxy-agent, connection. */
-  headers: Record<string, string>;
-  attempts: number;
-  authSent: 'none' | 'basic';
-  /** Whether the connection to the proxy itself (TCP, and TLS for https proxies) was made. */
-  proxyConnected: boolean;
-}
+};
 
 export interface ProxyTunnelResult {
   status: 'pass' | 'fail';
