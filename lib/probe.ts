@@ -120,6 +120,8 @@ export interface PathOutcome {
   sstp: SstpInfo | null;
   /** What the proxy answered, when the path went through one. */
   proxy: ProxyTunnelEvidence | null;
+  /** The handshake with the other SNI choice, when one was made. */
+  sniComparison?: SniComparison | null;
   ppp?: PppInfo | null;
   auth?: AuthInfo | null;
   /** The certificate judgement (evidence for the diagnosis). */
@@ -134,6 +136,8 @@ export interface PathOutcome {
 
 /** What the PPP part of one walk may do. Credentials go to the main path only: one attempt per probe. */
 export interface PathSession {
+  /** Retry the handshake with the other SNI choice when it fails or the certificate is wrong (main path only). */
+  compareSni: boolean;
   ppp: boolean;
   enumerateAuth: boolean;
   credentials: PppCredentials | null;
@@ -221,7 +225,7 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
 
     const report = buildReport(resolvedTarget, startedAt, dns.step, dns.addresses, main);
     if (proxyChoice.reason !== 'no proxy configured') report.proxy = proxyInfo(proxyChoice, null);
-    report.sniComparison = main ? await compareSni(resolvedTarget, main, sni, budget) : null;
+    report.sniComparison = main?.sniComparison ?? null;
     if (outcomes.length > 1) {
       // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
       report.addresses = outcomes.map((outcome, index) => {
@@ -320,7 +324,7 @@ export async function walkPath(
   sni: string | null,
   budget: Budget,
   emit: (step: StepResult) => void,
-  session: PathSession = { ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() },
+  session: PathSession = { compareSni: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() },
 ): Promise<PathOutcome> {
   const address = route.kind === 'direct' ? route.address : `${route.proxy.host}:${route.proxy.port}`;
   const outcome: PathOutcome = { address, steps: [], tls: null, certificate: null, http: null, sstp: null, proxy: null };
@@ -332,7 +336,8 @@ export async function walkPath(
   let transport: Duplex | null = null;
   let socket: TLSSocket | null = null;
   let channel: SstpChannel | null = null;
-  let certificateOnline: Promise<void> | null = null;
+  // Work running beside the path (revocation, the SNI comparison) that the report needs before it is built.
+  const pending: Array<Promise<void>> = [];
   try {
     if (route.kind === 'proxy') {
       record(notApplicableStep('tcp', `the proxy ${route.proxy.redactedUrl} connects to ${formatTarget(target)}`));
@@ -371,11 +376,16 @@ export async function walkPath(
         outcome.certificateAcceptable = found.acceptable;
       };
       apply(checked);
-      certificateOnline = checked.online?.then((done) => {
-        apply(done);
-        outcome.revocation = done.revocation;
-      }) ?? null;
+      if (checked.online) {
+        pending.push(checked.online.then((done) => {
+          apply(done);
+          outcome.revocation = done.revocation;
+        }));
+      }
     }
+    // Beside the next steps, not after them: the SNI comparison costs the main path no round trip.
+    const sniComparison = session.compareSni && route.kind === 'direct' ? compareSni(target, outcome, sni, budget) : null;
+    if (sniComparison) pending.push(sniComparison.then((found) => void (outcome.sniComparison = found)));
     if (!tls.socket) return outcome;
     socket = tls.socket;
 
@@ -432,8 +442,8 @@ export async function walkPath(
     if (channel) channel.close();
     else if (socket) socket.destroy();
     if (transport && !channel) transport.destroy();
-    // The report is built from this outcome: the revocation answer (bounded by its own deadline) must be in.
-    if (certificateOnline) await certificateOnline;
+    // The report is built from this outcome: what runs beside the path (each bounded by its deadline) must be in.
+    await Promise.all(pending);
   }
 }
 
@@ -445,6 +455,7 @@ function tlsTrust(budget: Budget): { secureContext: SecureContext } | { extraCaP
 /** The PPP options of one walk: credentials only on the main path. */
 function pathSession(options: ProbeOptions, now: () => Date, main: boolean): PathSession {
   return {
+    compareSni: main,
     ppp: options.ppp !== false,
     enumerateAuth: main && options.enumerateAuth === true,
     credentials: main ? (options.credentials ?? null) : null,
