@@ -377,15 +377,24 @@ export async function walkPath(
       };
       apply(checked);
       if (checked.online) {
-        pending.push(checked.online.then((done) => {
-          apply(done);
-          outcome.revocation = done.revocation;
-        }));
+        pending.push(checked.online.then(
+          (done) => {
+            apply(done);
+            outcome.revocation = done.revocation;
+          },
+          (error: unknown) => probeLog('online certificate checks failed: %s', (error as Error).message),
+        ));
       }
     }
     // Beside the next steps, not after them: the SNI comparison costs the main path no round trip.
     const sniComparison = session.compareSni && route.kind === 'direct' ? compareSni(target, outcome, sni, budget) : null;
-    if (sniComparison) pending.push(sniComparison.then((found) => void (outcome.sniComparison = found)));
+    if (sniComparison) {
+      // Never left rejected while the path goes on: an unexpected error here only loses the comparison.
+      pending.push(sniComparison.then(
+        (found) => void (outcome.sniComparison = found),
+        (error: unknown) => probeLog('SNI comparison failed: %s', (error as Error).message),
+      ));
+    }
     if (!tls.socket) return outcome;
     socket = tls.socket;
 
