@@ -5,10 +5,8 @@
 // In `mode tcp` haproxy relays the bytes inside TLS untouched, so SSTP_DUPLEX_POST and the SSTP/PPP
 // exchange that follows pass through unchanged.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { freePort, waitUntilAccepting } from './daemon.js';
-import os from 'node:os';
+import { startDaemon } from './daemon.js';
 import path from 'node:path';
 
 export interface HaproxyOptions {
@@ -32,18 +30,21 @@ export interface Haproxy {
 
 
 export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
-  let lastError: unknown = null;
-  // haproxy refuses `bind ...:0`, so a free port is found first; another process can take it before haproxy
-  // binds it: try a few times, but only for that reason.
-  for (let i = 0; i < 3; i++) {
-    try {
-      return await startOnce(await freePort(), options);
-    } catch (error) {
-      lastError = error;
-      if (!/cannot bind|address already in use/i.test((error as Error).message)) break;
-    }
-  }
-  throw lastError;
+  const daemon = await startDaemon({
+    program: 'haproxy',
+    prepare(port, dir) {
+      // haproxy's `crt` reads one file holding the certificate chain and its key.
+      const crtPath = path.join(dir, 'frontend.pem');
+      fs.writeFileSync(crtPath, `${options.frontendCertPem.trim()}\n${options.frontendKeyPem.trim()}\n`, { mode: 0o600 });
+      const configPath = path.join(dir, 'haproxy.cfg');
+      fs.writeFileSync(configPath, haproxyConfig(port, options.backendPort, crtPath));
+      // -db: stay in the foreground and do not fork, so stopping this child ends haproxy.
+      return ['-db', '-f', configPath];
+    },
+    // Any other start-up failure (a bad key, a config error) would fail again on another port.
+    retryWhen: (error) => /cannot bind|address already in use/i.test(error.message),
+  });
+  return { ...daemon, address: `127.0.0.1:${daemon.port}` };
 }
 
 /** One haproxy instance: TLS in on the frontend, TLS out to the backend, bytes relayed untouched between. */
@@ -64,57 +65,4 @@ function haproxyConfig(port: number, backendPort: number, crtPath: string): stri
     `  server s1 127.0.0.1:${backendPort} ssl verify none`,
     '',
   ].join('\n');
-}
-
-async function startOnce(port: number, options: HaproxyOptions): Promise<Haproxy> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sstp-probe-haproxy-'));
-  // haproxy's `crt` reads one file holding the certificate chain and its key.
-  const crtPath = path.join(dir, 'frontend.pem');
-  fs.writeFileSync(crtPath, `${options.frontendCertPem.trim()}\n${options.frontendKeyPem.trim()}\n`, { mode: 0o600 });
-  const configPath = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(configPath, haproxyConfig(port, options.backendPort, crtPath));
-
-  // -db: stay in the foreground and do not fork, so killing this child ends haproxy.
-  const child = spawn('haproxy', ['-db', '-f', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    if (output.length < 8192) output += chunk.toString();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
-  const killAtExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killAtExit);
-
-  const cleanup = async (): Promise<void> => {
-    process.off('exit', killAtExit);
-    await stop(child);
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await Promise.race([
-      waitUntilAccepting('haproxy', port, child, () => output),
-      spawnFailed.then((error) => {
-        throw new Error(`haproxy could not be started: ${error.message}`);
-      }),
-    ]);
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
-  return { port, address: `127.0.0.1:${port}`, pid: child.pid!, close: cleanup };
-}
-
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // SIGTERM is haproxy's hard stop: it closes every connection at once rather than draining them.
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(timer);
 }
