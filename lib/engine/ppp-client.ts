@@ -26,6 +26,7 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { chapMd5Response } from '../auth/chap-md5.js';
 import { checkAuthenticatorResponse, generateNtResponse } from '../auth/mschapv2.js';
 import { msChapV2Hlak, zeroHlak } from '../auth/mppe.js';
+import { PppOutbox } from './outbox.js';
 import {
   AUTH_METHODS,
   LCP_OPTION_TYPES,
@@ -183,7 +184,6 @@ export class PppClient {
 
   #phase: Phase = 'idle';
   #stop: PppStopReason | null = null;
-  #nextId = 1;
   #magic: number;
   #ourOptions: PppOption[];
   #ourRequestId = -1;
@@ -207,7 +207,7 @@ export class PppClient {
   #auth: Omit<AuthInfo, 'cryptoBinding'> | null = null;
   #hlak: Buffer | null = null;
 
-  #send: Buffer[] = [];
+  readonly #out = new PppOutbox();
   #events: PppEvent[] = [];
 
   constructor(options: PppClientOptions = {}) {
@@ -287,7 +287,7 @@ export class PppClient {
     if (this.#stop === null) this.expire();
     if (!this.#closed && !this.#terminateSent && this.#phase !== 'idle') {
       this.#terminateSent = true;
-      this.#queueLcp({ kind: 'terminate', code: 5, id: this.#takeId(), data: Buffer.alloc(0) });
+      this.#out.lcp({ kind: 'terminate', code: 5, id: this.#out.takeId(), data: Buffer.alloc(0) });
     }
     return this.#flush().send;
   }
@@ -332,7 +332,7 @@ export class PppClient {
       case 'echo':
         // Echo-Reply carries our magic (RFC 1661 §5.8); only meaningful once LCP is open.
         if (p.code === 9 && this.#opened && !this.#closed) {
-          this.#queueLcp({ kind: 'echo', code: 10, id: p.id, magic: this.#magic, data: p.data });
+          this.#out.lcp({ kind: 'echo', code: 10, id: p.id, magic: this.#magic, data: p.data });
         }
         return;
       case 'code-reject':
@@ -341,7 +341,7 @@ export class PppClient {
         return;
       case 'unknown':
         // RFC 1661 §5.6: answer an unknown code with Code-Reject carrying the packet.
-        this.#queueLcp({ kind: 'code-reject', code: 7, id: this.#takeId(), rejected: encodeLcpPacket(p) });
+        this.#out.lcp({ kind: 'code-reject', code: 7, id: this.#out.takeId(), rejected: encodeLcpPacket(p) });
     }
   }
 
@@ -384,7 +384,7 @@ export class PppClient {
     if (unacceptable.length > 0) {
       // RFC 1661 §5.4: Configure-Reject lists the unacceptable options, verbatim, and nothing else.
       this.#events.push({ type: 'lcp-rejected-options', options: unacceptable.map((o) => describeLcpOption(o)) });
-      this.#queueLcp({ kind: 'configure', code: 4, id, options: unacceptable });
+      this.#out.lcp({ kind: 'configure', code: 4, id, options: unacceptable });
       return;
     }
     if (method !== null && !(isClientMethod(method) && this.#methods.includes(method))) {
@@ -400,7 +400,7 @@ export class PppClient {
       return;
     }
     this.#method = method;
-    this.#queueLcp({ kind: 'configure', code: 2, id, options });
+    this.#out.lcp({ kind: 'configure', code: 2, id, options });
     this.#peerAcked = true;
     this.#maybeOpen();
   }
@@ -408,7 +408,7 @@ export class PppClient {
   #nakAuth(id: number, proposal: AuthMethod): void {
     this.#authRounds += 1;
     this.#events.push({ type: 'auth-nak-sent', proposed: proposal });
-    this.#queueLcp({ kind: 'configure', code: 3, id, options: [authProtocolOption(proposal)] });
+    this.#out.lcp({ kind: 'configure', code: 3, id, options: [authProtocolOption(proposal)] });
   }
 
   /** The server's Ack / Nak / Reject of our Configure-Request (RFC 1661 §5.2-5.4). */
@@ -447,7 +447,7 @@ export class PppClient {
     const reason = printable(data);
     this.#terminated = reason === null ? 'terminate-request' : `terminate-request: ${reason}`;
     this.#events.push({ type: 'terminated', reason });
-    this.#queueLcp({ kind: 'terminate', code: 6, id, data: Buffer.alloc(0) });
+    this.#out.lcp({ kind: 'terminate', code: 6, id, data: Buffer.alloc(0) });
     this.#closed = true;
     if (this.#stop !== null) return;
     if (this.#credentials && this.#auth === null) {
@@ -482,8 +482,8 @@ export class PppClient {
     const credentials = this.#credentials;
     if (credentials === null || this.#papSent) return;
     this.#papSent = true;
-    const packet = encodePapPacket({ kind: 'request', code: 1, id: this.#takeId(), peerId: credentials.userName, password: credentials.password });
-    this.#send.push(encodePppFrame(PPP_PROTOCOLS.PAP, packet));
+    const packet = encodePapPacket({ kind: 'request', code: 1, id: this.#out.takeId(), peerId: credentials.userName, password: credentials.password });
+    this.#out.send(PPP_PROTOCOLS.PAP, packet);
     this.#events.push({ type: 'auth-response-sent', method: 'pap' });
   }
 
@@ -514,7 +514,7 @@ export class PppClient {
       if (previous !== null) {
         // A repeated Challenge with the same id is a retransmission: same answer. A new one would be a
         // second attempt, which the probe never makes.
-        if (previous.id === p.id) this.#send.push(previous.frame);
+        if (previous.id === p.id) this.#out.resend(previous.frame);
         else this.#events.push({ type: 'ignored', protocol: 'CHAP', detail: 'second challenge not answered (one attempt only)' });
         return;
       }
@@ -534,7 +534,7 @@ export class PppClient {
         const frame = encodePppFrame(PPP_PROTOCOLS.CHAP, encodeChapPacket({ kind: 'response', code: 2, id: p.id, value, name: credentials.userName }));
         this.#chap = { id: p.id, frame, method, authChallenge: Buffer.from(p.value), peerChallenge: Buffer.alloc(0), ntResponse: Buffer.alloc(0) };
       }
-      this.#send.push(this.#chap.frame);
+      this.#out.resend(this.#chap.frame);
       this.#events.push({ type: 'auth-response-sent', method });
       return;
     }
@@ -600,7 +600,7 @@ export class PppClient {
   #onOtherProtocol(protocol: number, information: Buffer): void {
     if (this.#opened && !this.#closed) {
       // RFC 1661 §5.7: Protocol-Reject with as much of the packet as fits our MRU.
-      this.#queueLcp({ kind: 'protocol-reject', code: 8, id: this.#takeId(), protocol, rejected: information.subarray(0, 1400) });
+      this.#out.lcp({ kind: 'protocol-reject', code: 8, id: this.#out.takeId(), protocol, rejected: information.subarray(0, 1400) });
     }
     this.#events.push({ type: 'ignored', protocol: pppProtocolName(protocol), detail: this.#opened ? 'protocol rejected' : 'before LCP opened' });
   }
@@ -610,19 +610,11 @@ export class PppClient {
   #sendConfigureRequest(): void {
     this.#configureSent += 1;
     this.#ourAcked = false;
-    this.#ourRequestId = this.#takeId();
-    this.#queueLcp({ kind: 'configure', code: 1, id: this.#ourRequestId, options: this.#ourOptions });
+    this.#ourRequestId = this.#out.takeId();
+    this.#out.lcp({ kind: 'configure', code: 1, id: this.#ourRequestId, options: this.#ourOptions });
   }
 
-  #queueLcp(packet: LcpPacket): void {
-    this.#send.push(encodePppFrame(PPP_PROTOCOLS.LCP, encodeLcpPacket(packet)));
-  }
 
-  #takeId(): number {
-    const id = this.#nextId;
-    this.#nextId = (this.#nextId + 1) & 0xff;
-    return id;
-  }
 
   #newMagic(): number {
     // Zero means "no magic number" (RFC 1661 §6.4); draw again in that unlikely case.
@@ -640,8 +632,7 @@ export class PppClient {
   }
 
   #flush(): PppStep {
-    const step = { send: this.#send, events: this.#events, done: this.#stop !== null };
-    this.#send = [];
+    const step = { send: this.#out.take(), events: this.#events, done: this.#stop !== null };
     this.#events = [];
     return step;
   }
