@@ -5,24 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probe, type ProbeOptions } from '../lib/probe.js';
 import { credentialRefusal } from '../lib/steps/ppp.js';
-import type { ProbeReport, StepName } from '../lib/types.js';
 import type { FixtureEvent, FixtureServer } from '../fixtures/server.js';
 import type { Scenario } from '../fixtures/scenario.js';
 import { AUTH_SCENARIOS, OFFLOAD_HASHES, TEST_PASSWORD, TEST_USER } from '../fixtures/scenarios/ppp.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import { runBin } from './helpers/cli.js';
-import { certificate } from './helpers/report-builder.js';
+import { certificate, stepOf } from './helpers/report-builder.js';
 
 const start = fixtureStarter();
 const LOGIN = { credentials: { userName: TEST_USER, password: TEST_PASSWORD } };
 // A short window is enough on loopback: the fixture aborts as soon as it has checked Call Connected.
 const FAST: ProbeOptions = { stepTimeoutMs: 1_500, timeoutMs: 8_000, bindingWaitMs: 300 };
 
-function step(report: ProbeReport, name: StepName) {
-  const found = report.steps.find((s) => s.name === name);
-  if (!found) throw new Error(`no ${name} step`);
-  return found;
-}
 
 function authScenario(name: string): Scenario {
   const found = AUTH_SCENARIOS.find((s) => s.name === name);
@@ -64,8 +58,8 @@ for (const [bitmask, hash] of [[0x03, 'sha256'], [0x02, 'sha256'], [0x01, 'sha1'
     const server = await start(t, withSha(bitmask, `mschapv2-${bitmask}`));
     const report = await probe(server.address, { ...FAST, ...LOGIN, trustedCaPems: server.trustedCaPems });
     t.equal(report.ok, true);
-    t.match(step(report, 'ppp'), { status: 'pass', code: 'configured' });
-    t.match(step(report, 'auth'), { status: 'pass', code: 'accepted' });
+    t.match(stepOf(report, 'ppp'), { status: 'pass', code: 'configured' });
+    t.match(stepOf(report, 'auth'), { status: 'pass', code: 'accepted' });
     t.match(report.auth, { protocol: 'mschapv2', result: 'success', errorCode: null });
     // MS-SSTP §3.2.5.2 / reference §3.1: SHA-256 whenever offered; the hash is of the leaf the client saw.
     t.same(report.auth?.cryptoBinding, {
@@ -102,8 +96,8 @@ t.test('wrong password: auth failure with E=691, one attempt, no Call Connected'
   const wrong = 'not-the-password-42';
   const report = await probe(server.address, { ...FAST, credentials: { userName: TEST_USER, password: wrong }, trustedCaPems: server.trustedCaPems });
   t.equal(report.ok, false);
-  t.match(step(report, 'ppp'), { status: 'pass', code: 'configured' });
-  t.match(step(report, 'auth'), { status: 'fail', code: 'failure' });
+  t.match(stepOf(report, 'ppp'), { status: 'pass', code: 'configured' });
+  t.match(stepOf(report, 'auth'), { status: 'fail', code: 'failure' });
   t.match(report.auth, { protocol: 'mschapv2', result: 'failure', errorCode: 691, cryptoBinding: null });
   t.equal(report.ppp?.terminated, null, 'the server ending LCP after a failed login is not an LCP fault');
   t.ok(report.findings.some((f) => f.cause === 'auth-failed' && f.evidence.errorCode === 691));
@@ -117,9 +111,9 @@ t.test('wrong password: auth failure with E=691, one attempt, no Call Connected'
 t.test('a server allowing only EAP: the login is refused by policy, no credentials leave', async (t) => {
   const server = await start(t, { name: 'eap-only', summary: '', expectCause: null, ppp: { offer: ['eap'], users: { [TEST_USER]: TEST_PASSWORD } } });
   const report = await probe(server.address, { ...FAST, ...LOGIN, trustedCaPems: server.trustedCaPems });
-  t.match(step(report, 'ppp'), { status: 'fail', code: 'terminated' });
+  t.match(stepOf(report, 'ppp'), { status: 'fail', code: 'terminated' });
   t.match(report.ppp?.terminated, /no acceptable authentication method/);
-  t.match(step(report, 'auth'), { status: 'fail', code: 'refused' });
+  t.match(stepOf(report, 'auth'), { status: 'fail', code: 'refused' });
   t.match(report.auth, { result: 'refused', cryptoBinding: null });
   t.ok(report.findings.some((f) => f.cause === 'auth-failed'));
   await server.waitFor((e) => e.type === 'close');
@@ -132,7 +126,7 @@ t.test('TLS offload: the server holds another certificate hash, the binding is r
   const report = await probe(server.address, { ...FAST, ...LOGIN, trustedCaPems: server.trustedCaPems });
   t.equal(report.ok, false);
   t.match(report.auth, { result: 'success', cryptoBinding: { hashProtocol: 'sha256', certHash: server.certificate!.sha256, result: 'rejected' } });
-  t.match(step(report, 'auth'), { status: 'fail', code: 'binding-rejected' });
+  t.match(stepOf(report, 'auth'), { status: 'fail', code: 'binding-rejected' });
   const finding = report.findings.find((f) => f.cause === 'crypto-binding-rejected');
   t.ok(finding, 'diagnosed as crypto-binding-rejected');
   t.equal(finding?.severity, 'error');
@@ -149,10 +143,10 @@ t.test('untrusted certificate: credentials are never sent unless insecure', asyn
   t.test('without insecure: refused before any CHAP response', async (t) => {
     const server = await start(t, scenario);
     const report = await probe(server.address, { ...FAST, ...LOGIN });
-    t.match(step(report, 'auth'), { status: 'fail', code: 'refused-untrusted-certificate' });
-    t.match(step(report, 'auth').detail, /--insecure/);
+    t.match(stepOf(report, 'auth'), { status: 'fail', code: 'refused-untrusted-certificate' });
+    t.match(stepOf(report, 'auth').detail, /--insecure/);
     t.match(report.auth, { result: 'refused', cryptoBinding: null });
-    t.match(step(report, 'ppp'), { status: 'pass', code: 'configured' }, 'the offer is still learned, credential-less');
+    t.match(stepOf(report, 'ppp'), { status: 'pass', code: 'configured' }, 'the offer is still learned, credential-less');
     t.same(report.ppp?.authProtocols, ['mschapv2']);
     await server.waitFor((e) => e.type === 'close');
     t.ok(pppEvents(server).length > 0, 'PPP ran');
@@ -162,7 +156,7 @@ t.test('untrusted certificate: credentials are never sent unless insecure', asyn
   t.test('with insecure: the login goes ahead', async (t) => {
     const server = await start(t, scenario);
     const report = await probe(server.address, { ...FAST, ...LOGIN, insecure: true });
-    t.match(step(report, 'auth'), { status: 'pass', code: 'accepted' });
+    t.match(stepOf(report, 'auth'), { status: 'pass', code: 'accepted' });
     t.ok(report.findings.some((f) => f.cause === 'cert-untrusted'), 'the certificate problem is still reported');
     await server.waitFor((e) => e.type === 'close');
     t.ok(pppEvents(server).some((e) => e.received.chapResponse), 'the server received the CHAP response');
@@ -256,7 +250,7 @@ t.test('a certificate only for client authentication (EKU) keeps the credentials
   };
   const server = await start(t, scenario);
   const report = await probe(server.address, { ...FAST, ...LOGIN, trustedCaPems: server.trustedCaPems });
-  t.match(step(report, 'auth'), { status: 'fail', code: 'refused-untrusted-certificate' });
+  t.match(stepOf(report, 'auth'), { status: 'fail', code: 'refused-untrusted-certificate' });
   t.match(report.auth?.message, /server authentication/);
   t.notOk(pppEvents(server).some((e) => e.received.chapResponse), 'the fixture received no CHAP response');
 });

@@ -1,26 +1,10 @@
 import t from 'tap';
 import { diagnose } from '../lib/diagnose/index.js';
 import type { ProbeReport, ProxyInfo } from '../lib/types.js';
-import { failAt, healthyReport, NOW } from './helpers/report-builder.js';
+import { failAt, healthyReport, NOW, proxyInfo } from './helpers/report-builder.js';
 
 const causes = (report: ProbeReport, extra = {}): string[] => diagnose(report, { now: NOW, ...extra }).map((f) => f.cause);
 
-function proxied(overrides: Partial<ProxyInfo> = {}): ProxyInfo {
-  return {
-    url: 'http://proxy.contoso.com:3128',
-    source: 'env',
-    reason: 'HTTPS_PROXY',
-    statusLine: 'HTTP/1.1 200 Connection established',
-    status: 200,
-    httpVersion: 'HTTP/1.1',
-    authSchemes: [],
-    headers: {},
-    attempts: 1,
-    authSent: 'none',
-    proxyConnected: true,
-    ...overrides,
-  };
-}
 
 t.test('a healthy RRAS answer has nothing to report', async (t) => {
   t.same(diagnose(healthyReport(), { now: NOW }), []);
@@ -57,7 +41,7 @@ t.test('RRAS on another port: the ListenerPort value is named', async (t) => {
 function viaProxy(code: string, detail: string | null, proxy: Partial<ProxyInfo>): ProbeReport {
   const report = failAt(healthyReport(), 'proxy', code, detail);
   report.steps = report.steps.map((s) => (s.name === 'dns' || s.name === 'tcp' ? { ...s, status: 'skip', code: 'not-applicable', durationMs: 0 } : s));
-  report.proxy = proxied(proxy);
+  report.proxy = proxyInfo(proxy);
   return report;
 }
 

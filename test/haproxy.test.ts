@@ -1,13 +1,13 @@
 // A real TLS-terminating reverse proxy (haproxy) in front of the fixture RRAS: the Event 8 case where the
 // client sees the proxy's certificate while RRAS checks the crypto binding against its own (MS-SSTP §3.2.5.2).
 import t, { type Test } from 'tap';
+import { stepOf } from './helpers/report-builder.js';
 import { X509Certificate } from 'node:crypto';
 import { createCertFactory, type Pki } from '../fixtures/certs.js';
 import { startFixtureServer, type FixtureEvent, type FixtureServer } from '../fixtures/server.js';
 import type { PppBehaviour, Scenario } from '../fixtures/scenario.js';
 import { TEST_PASSWORD, TEST_USER } from '../fixtures/scenarios/ppp.js';
 import { probe, type ProbeOptions } from '../lib/probe.js';
-import type { ProbeReport, StepName } from '../lib/types.js';
 import { requireProgram } from './helpers/programs.js';
 import { startHaproxy, type Haproxy } from './helpers/haproxy.js';
 
@@ -25,11 +25,6 @@ function thumbprints(pem: string): { sha1: string; sha256: string } {
   return { sha1: x.fingerprint.replace(/:/g, ''), sha256: x.fingerprint256.replace(/:/g, '') };
 }
 
-function step(report: ProbeReport, name: StepName) {
-  const found = report.steps.find((s) => s.name === name);
-  if (!found) throw new Error(`no ${name} step`);
-  return found;
-}
 
 type CallConnectedEvent = Extract<FixtureEvent, { type: 'call-connected' }>;
 
@@ -88,11 +83,11 @@ t.test('haproxy', async (t) => {
     const { server, proxy, proxyCert } = await deploy(t, true);
     const report = await probe(proxy!.address, { ...FAST, trustedCaPems: server.trustedCaPems });
     t.equal(report.ok, true, JSON.stringify(report.findings.map((f) => f.cause)));
-    t.match(step(report, 'tls'), { status: 'pass' });
-    t.match(step(report, 'http'), { status: 'pass' });
-    t.match(step(report, 'sstp'), { status: 'pass' });
+    t.match(stepOf(report, 'tls'), { status: 'pass' });
+    t.match(stepOf(report, 'http'), { status: 'pass' });
+    t.match(stepOf(report, 'sstp'), { status: 'pass' });
     t.equal(report.sstp?.result, 'ack');
-    t.match(step(report, 'ppp'), { status: 'pass', code: 'configured' });
+    t.match(stepOf(report, 'ppp'), { status: 'pass', code: 'configured' });
     t.same(report.ppp?.authProtocols, ['mschapv2'], 'the LCP offer of the server behind the proxy');
     t.equal(report.certificate?.sha1, proxyCert.sha1, 'the probe reports the certificate haproxy serves');
     t.equal(report.certificate?.sha256, proxyCert.sha256);
@@ -123,7 +118,7 @@ t.test('haproxy', async (t) => {
     t.match(report.auth, { protocol: 'mschapv2', result: 'success', errorCode: null });
     // MS-SSTP §3.2.5.2: the client binds to the certificate it saw, which is the proxy's.
     t.same(report.auth?.cryptoBinding, { hashProtocol: 'sha256', certHash: proxyCert.sha256, result: 'rejected' });
-    t.match(step(report, 'auth'), { status: 'fail', code: 'binding-rejected' });
+    t.match(stepOf(report, 'auth'), { status: 'fail', code: 'binding-rejected' });
     const finding = report.findings.find((f) => f.cause === 'crypto-binding-rejected');
     t.ok(finding, 'diagnosed as crypto-binding-rejected');
     t.equal(finding?.severity, 'error');

@@ -1,10 +1,10 @@
 // The ppp step over real sockets, without credentials: the probe against the fixture server on 127.0.0.1.
 import t from 'tap';
+import { stepOf } from './helpers/report-builder.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probe } from '../lib/probe.js';
-import type { ProbeReport, StepName } from '../lib/types.js';
 import type { FixtureEvent, FixtureServer } from '../fixtures/server.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import { runBin } from './helpers/cli.js';
@@ -12,11 +12,6 @@ import { runBin } from './helpers/cli.js';
 const start = fixtureStarter();
 const FAST = { stepTimeoutMs: 1_500, timeoutMs: 8_000 };
 
-function step(report: ProbeReport, name: StepName) {
-  const found = report.steps.find((s) => s.name === name);
-  if (!found) throw new Error(`no ${name} step`);
-  return found;
-}
 
 type PppEvent = Extract<FixtureEvent, { type: 'ppp' }>;
 
@@ -49,13 +44,13 @@ for (const { scenario, method, optionHex } of OFFERS) {
     const server = await start(t, scenario);
     const report = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems });
     t.equal(report.ok, true, 'a server that speaks PPP is healthy');
-    t.match(step(report, 'ppp'), { status: 'pass', code: 'configured' });
+    t.match(stepOf(report, 'ppp'), { status: 'pass', code: 'configured' });
     t.equal(report.ppp?.authProtocols.join(','), method);
     t.equal(report.ppp?.mru, 4091, 'the MRU Windows servers ask for');
     const auth = report.ppp?.options.find((o) => o.type === 3);
     t.match(auth?.value, optionHex, 'the Auth-Protocol option as sent');
     t.equal(report.ppp?.terminated, null);
-    t.match(step(report, 'auth'), { status: 'skip', code: 'not-applicable' });
+    t.match(stepOf(report, 'auth'), { status: 'skip', code: 'not-applicable' });
     t.equal(report.auth, null);
     const offered = report.findings.find((f) => f.cause === 'ppp-auth-offered');
     t.same(offered?.evidence.authProtocols, [method], 'the diagnosis names the method');
@@ -88,10 +83,10 @@ t.test('--enumerate-auth against a server allowing several methods reports them 
   const server = await start(t, 'ppp-several');
   const report = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems, enumerateAuth: true });
   t.equal(report.ok, true, 'the Terminate-Request that ends an enumeration is not a fault');
-  t.match(step(report, 'ppp'), { status: 'pass', code: 'configured' });
+  t.match(stepOf(report, 'ppp'), { status: 'pass', code: 'configured' });
   t.same(report.ppp?.authProtocols, ['eap', 'mschapv2', 'pap']);
   t.equal(report.ppp?.terminated, null);
-  t.match(step(report, 'ppp').detail, /EAP, MS-CHAPv2, PAP/);
+  t.match(stepOf(report, 'ppp').detail, /EAP, MS-CHAPv2, PAP/);
   t.notOk(report.findings.some((f) => f.cause === 'ppp-negotiation-failed'));
   await server.waitFor((e) => e.type === 'close');
   const seen = received(server);
@@ -103,7 +98,7 @@ t.test('--enumerate-auth against a server allowing several methods reports them 
 t.test('a SoftEther-like server that waits for the client still answers: the probe speaks first', async (t) => {
   const server = await start(t, 'ppp-softether');
   const report = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems });
-  t.match(step(report, 'ppp'), { status: 'pass', code: 'configured' });
+  t.match(stepOf(report, 'ppp'), { status: 'pass', code: 'configured' });
   t.same(report.ppp?.authProtocols, ['eap']);
   t.same(report.sstp?.hashProtocols, ['sha256']);
 });
@@ -111,7 +106,7 @@ t.test('a SoftEther-like server that waits for the client still answers: the pro
 t.test('a server that never speaks PPP after the Ack: ppp fails with timeout and the call is still left politely', async (t) => {
   const server = await start(t, { name: 'no-ppp', summary: '', expectCause: null, ppp: false });
   const report = await probe(server.address, { stepTimeoutMs: 400, timeoutMs: 8_000, trustedCaPems: server.trustedCaPems });
-  t.match(step(report, 'ppp'), { status: 'fail', code: 'timeout' });
+  t.match(stepOf(report, 'ppp'), { status: 'fail', code: 'timeout' });
   t.same(report.ppp?.authProtocols, []);
   t.equal(report.ok, false);
   t.ok(report.findings.some((f) => f.cause === 'ppp-negotiation-failed' && f.severity === 'error'));
@@ -125,7 +120,7 @@ t.test('ppp: false (--no-ppp) stops at the SSTP handshake: not-applicable, no da
   const server = await start(t, 'ppp-mschapv2');
   const report = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems, ppp: false });
   t.equal(report.ok, true);
-  t.match(step(report, 'ppp'), { status: 'skip', code: 'not-applicable' });
+  t.match(stepOf(report, 'ppp'), { status: 'skip', code: 'not-applicable' });
   t.equal(report.ppp, null);
   await server.waitFor((e) => e.type === 'close');
   t.notOk(server.events.some((e) => e.type === 'data'));

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { probe } from '../lib/probe.js';
-import type { ProbeReport } from '../lib/types.js';
+import { stepOf } from './helpers/report-builder.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import { requireProgram } from './helpers/programs.js';
 import { startTinyproxy } from './helpers/tinyproxy.js';
@@ -18,9 +18,6 @@ const FAST = { stepTimeoutMs: 3_000, timeoutMs: 15_000 };
 const USER = 'jumphost';
 const PASSWORD = 'S3cret-proxy.pw';
 
-function step(report: ProbeReport, name: string) {
-  return report.steps.find((s) => s.name === name)!;
-}
 
 t.test('through tinyproxy', async (t) => {
   if (!requireProgram(t, 'tinyproxy')) return;
@@ -32,9 +29,9 @@ t.test('through tinyproxy', async (t) => {
   t.test('correct credentials: the healthy fixture probes ok', async (t) => {
     const report = await probe(`localhost:${server.port}`, { ...base, proxy: proxy.url, proxyUser: USER, proxyPassword: PASSWORD });
     t.equal(report.ok, true, JSON.stringify(report.findings.map((f) => f.summary)));
-    t.equal(step(report, 'proxy').status, 'pass');
-    t.equal(step(report, 'proxy').code, 'connected');
-    t.equal(step(report, 'dns').code, 'not-applicable', 'the proxy resolves the target');
+    t.equal(stepOf(report, 'proxy').status, 'pass');
+    t.equal(stepOf(report, 'proxy').code, 'connected');
+    t.equal(stepOf(report, 'dns').code, 'not-applicable', 'the proxy resolves the target');
     t.equal(report.proxy?.source, 'flag');
     t.equal(report.proxy?.attempts, 2, 'one retry with credentials after the 407');
     t.equal(report.sstp?.result, 'ack');
@@ -48,7 +45,7 @@ t.test('through tinyproxy', async (t) => {
     const finding = report.findings.find((f) => f.cause === 'proxy-auth-required');
     t.ok(finding, 'proxy-auth-required');
     t.match(finding?.summary, /Basic/);
-    t.equal(step(report, 'tls').status, 'skip');
+    t.equal(stepOf(report, 'tls').status, 'skip');
   });
 
   t.test('wrong credentials: a clear finding', async (t) => {
@@ -65,7 +62,7 @@ t.test('through tinyproxy', async (t) => {
     const via = await probe(`localhost:${server.port}`, { ...FAST, trustedCaPems: server.trustedCaPems, env });
     t.equal(via.proxy?.source, 'env');
     t.equal(via.proxy?.reason, 'HTTPS_PROXY');
-    t.equal(step(via, 'proxy').code, 'connected');
+    t.equal(stepOf(via, 'proxy').code, 'connected');
     t.equal(via.ok, true);
     t.notMatch(JSON.stringify(via), PASSWORD);
 
@@ -83,10 +80,10 @@ t.test('through tinyproxy', async (t) => {
         resolver: async () => [{ address: '127.0.0.1', family: 4 }],
         env: { ...env, NO_PROXY: noProxy },
       });
-      t.equal(step(direct, 'proxy').code, 'not-applicable', `NO_PROXY ${kind} (${noProxy}) bypasses the proxy`);
+      t.equal(stepOf(direct, 'proxy').code, 'not-applicable', `NO_PROXY ${kind} (${noProxy}) bypasses the proxy`);
       t.equal(direct.proxy?.source, 'none');
       t.match(direct.proxy?.reason, /NO_PROXY matched/);
-      t.equal(step(direct, 'tcp').status, 'pass');
+      t.equal(stepOf(direct, 'tcp').status, 'pass');
     }
     const notMatching = await probe(`localhost:${server.port}`, { ...FAST, trustedCaPems: server.trustedCaPems, env: { ...env, NO_PROXY: `localhost:${server.port + 1}` } });
     t.equal(notMatching.proxy?.source, 'env', 'a NO_PROXY entry for another port does not bypass');

@@ -6,17 +6,13 @@ import { join } from 'node:path';
 import { probe } from '../lib/probe.js';
 import type { ProbeReport, StepName } from '../lib/types.js';
 import { unusedPort } from '../lib/demo.js';
+import { stepOf } from './helpers/report-builder.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import type { Scenario } from '../fixtures/scenario.js';
 
 const start = fixtureStarter();
 const FAST = { stepTimeoutMs: 1_500, timeoutMs: 8_000 };
 
-function step(report: ProbeReport, name: StepName) {
-  const found = report.steps.find((s) => s.name === name);
-  if (!found) throw new Error(`no ${name} step`);
-  return found;
-}
 
 function opensslFingerprint(pem: string, algorithm: 'sha1' | 'sha256'): string {
   const dir = mkdtempSync(join(tmpdir(), 'sstp-probe-'));
@@ -30,9 +26,9 @@ t.test('healthy server: every step passes and the thumbprints are the ones opens
   const server = await start(t, 'healthy');
   const report = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems });
   t.equal(report.ok, true, 'ok');
-  for (const name of ['tcp', 'tls', 'http', 'sstp'] as const) t.equal(step(report, name).status, 'pass', `${name} passes`);
-  t.equal(step(report, 'dns').code, 'literal');
-  t.equal(step(report, 'proxy').status, 'skip');
+  for (const name of ['tcp', 'tls', 'http', 'sstp'] as const) t.equal(stepOf(report, name).status, 'pass', `${name} passes`);
+  t.equal(stepOf(report, 'dns').code, 'literal');
+  t.equal(stepOf(report, 'proxy').status, 'skip');
   t.equal(report.certificate?.sha1, opensslFingerprint(server.certificate!.pem, 'sha1'));
   t.equal(report.certificate?.sha256, opensslFingerprint(server.certificate!.pem, 'sha256'));
   t.equal(report.http?.status, 200);
@@ -71,16 +67,16 @@ for (const [bitmask, expected] of [[0x01, ['sha1']], [0x02, ['sha256']], [0x03, 
 t.test('an Ack offering no hash protocol fails the sstp step (a client must abort)', async (t) => {
   const server = await start(t, { name: 'no-hash', summary: '', expectCause: null, sstp: { hashBitmask: 0 } });
   const report = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems });
-  t.equal(step(report, 'sstp').status, 'fail');
-  t.equal(step(report, 'sstp').code, 'ack-no-hash');
+  t.equal(stepOf(report, 'sstp').status, 'fail');
+  t.equal(stepOf(report, 'sstp').code, 'ack-no-hash');
   t.equal(report.ok, false);
 });
 
 t.test('a closed port is refused, and later steps are skipped', async (t) => {
   const port = await unusedPort();
   const report = await probe(`127.0.0.1:${port}`, FAST);
-  t.equal(step(report, 'tcp').code, 'refused');
-  for (const name of ['tls', 'http', 'sstp'] as const) t.equal(step(report, name).status, 'skip');
+  t.equal(stepOf(report, 'tcp').code, 'refused');
+  for (const name of ['tls', 'http', 'sstp'] as const) t.equal(stepOf(report, name).status, 'skip');
   t.equal(report.ok, false);
   t.ok(report.findings.some((f) => f.cause === 'tcp-refused' && f.severity === 'error'));
   t.equal(report.certificate, null);
@@ -106,8 +102,8 @@ for (const outcome of OUTCOMES) {
   t.test(`${outcome.scenario}: ${outcome.step} step ends with ${outcome.code}`, async (t) => {
     const server = await start(t, outcome.scenario);
     const report = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems });
-    t.equal(step(report, outcome.step).status, 'fail');
-    t.equal(step(report, outcome.step).code, outcome.code);
+    t.equal(stepOf(report, outcome.step).status, 'fail');
+    t.equal(stepOf(report, outcome.step).code, outcome.code);
     t.equal(report.ok, false);
     outcome.check?.(t, report);
   });
@@ -136,8 +132,8 @@ t.test('the HTTP.SYS-style server answers other URLs with 404', async (t) => {
 t.test('a server that never answers TLS ends within the deadline', async (t) => {
   const server = await start(t, { name: 'tls-silent', summary: '', expectCause: 'tls-handshake-failed', tls: { behaviour: 'silent' } });
   const report = await probe(server.address, { stepTimeoutMs: 10_000, timeoutMs: 1_200 });
-  t.equal(step(report, 'tls').status, 'fail');
-  t.match(step(report, 'tls').code, /^(timeout|aborted)$/);
+  t.equal(stepOf(report, 'tls').status, 'fail');
+  t.match(stepOf(report, 'tls').code, /^(timeout|aborted)$/);
   t.ok(report.durationMs < 6_000, `resolved after ${report.durationMs} ms, not at the 10 s step timeout`);
 });
 
@@ -148,7 +144,7 @@ t.test('cancelling through an AbortSignal stops the probe and closes its socket'
   await server.waitFor((e) => e.type === 'sstp');
   controller.abort();
   const report = await pending;
-  t.equal(step(report, 'sstp').code, 'aborted');
+  t.equal(stepOf(report, 'sstp').code, 'aborted');
   await server.waitFor((e) => e.type === 'close');
   t.pass('the server saw the connection close');
 });
@@ -158,7 +154,7 @@ t.test('SNI: the host name by default, none for an IP literal, none with sni=nul
   const resolver = async () => [{ address: '127.0.0.1', family: 4 as const }];
   const named = await probe(`localhost:${server.port}`, { ...FAST, resolver, trustedCaPems: server.trustedCaPems });
   t.equal(named.tls?.sni, 'localhost');
-  t.equal(step(named, 'dns').code, 'resolved');
+  t.equal(stepOf(named, 'dns').code, 'resolved');
   const literal = await probe(server.address, { ...FAST, trustedCaPems: server.trustedCaPems });
   t.equal(literal.tls?.sni, null);
   const none = await probe(`localhost:${server.port}`, { ...FAST, resolver, sni: null, trustedCaPems: server.trustedCaPems });
@@ -174,15 +170,15 @@ t.test('DNS: a name that does not resolve fails the dns step and skips the rest'
     throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
   };
   const report = await probe('vpn.does-not-exist.test', { ...FAST, resolver });
-  t.equal(step(report, 'dns').code, 'not-found');
-  t.equal(step(report, 'tcp').status, 'skip');
+  t.equal(stepOf(report, 'dns').code, 'not-found');
+  t.equal(stepOf(report, 'tcp').status, 'skip');
   t.ok(report.findings.some((f) => f.cause === 'dns-resolution-failed'));
 });
 
 t.test('DNS: a resolver that never answers times out', async (t) => {
   const resolver = () => new Promise<never>(() => {});
   const report = await probe('vpn.slow.test', { stepTimeoutMs: 300, timeoutMs: 3_000, resolver });
-  t.equal(step(report, 'dns').code, 'timeout');
+  t.equal(stepOf(report, 'dns').code, 'timeout');
 });
 
 t.test('the report always has the same shape', async (t) => {

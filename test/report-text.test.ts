@@ -2,7 +2,7 @@ import t from 'tap';
 import { diagnose } from '../lib/diagnose/index.js';
 import { renderText } from '../lib/report/text.js';
 import type { ProbeReport } from '../lib/types.js';
-import { failAt, healthyReport, NOW, SHA1, SHA256 } from './helpers/report-builder.js';
+import { failAt, healthyReport, NOW, proxyInfo, SHA1, SHA256 } from './helpers/report-builder.js';
 
 const ESC = '\u001b[';
 
@@ -64,19 +64,7 @@ t.test('ASCII marks for terminals without Unicode', async (t) => {
 
 t.test('proxy, PPP and auth lines; no secrets', async (t) => {
   const report = healthyReport();
-  report.proxy = {
-    url: 'http://alice:s3cret@proxy.contoso.com:3128',
-    source: 'flag',
-    reason: '--proxy',
-    statusLine: 'HTTP/1.1 200 Connection established',
-    status: 200,
-    httpVersion: 'HTTP/1.1',
-    authSchemes: [],
-    headers: {},
-    attempts: 1,
-    authSent: 'none',
-    proxyConnected: true,
-  };
+  report.proxy = proxyInfo({ url: 'http://alice:s3cret@proxy.contoso.com:3128', source: 'flag', reason: '--proxy' });
   report.http!.headers['set-cookie'] = 'session=abc123';
   report.ppp = { authProtocols: ['eap', 'mschapv2'], mru: 4091, options: [], terminated: null };
   report.auth = {

@@ -2,7 +2,7 @@
 // answer (every step passes, HTTP.SYS 200 with the 2^64-1 Content-Length, Call Connect Ack) and
 // change only what a test is about.
 
-import type { CertificateInfo, ProbeReport, StepName, StepResult, StepStatus } from '../../lib/types.js';
+import type { CertificateInfo, ProbeReport, ProxyInfo, StepName, StepResult, StepStatus } from '../../lib/types.js';
 import { STEP_NAMES } from '../../lib/types.js';
 
 export const NOW = new Date('2025-06-01T12:00:00Z');
@@ -145,4 +145,29 @@ export function failAt(report: ProbeReport, name: StepName, code: string, detail
   if (upTo('sstp')) report.sstp = null;
   report.ok = false;
   return report;
+}
+
+/** A proxy section for a probe that went through an HTTP proxy whose CONNECT succeeded. */
+export function proxyInfo(overrides: Partial<ProxyInfo> = {}): ProxyInfo {
+  return {
+    url: 'http://proxy.contoso.com:3128',
+    source: 'env',
+    reason: 'HTTPS_PROXY',
+    statusLine: 'HTTP/1.1 200 Connection established',
+    status: 200,
+    httpVersion: 'HTTP/1.1',
+    authSchemes: [],
+    headers: {},
+    attempts: 1,
+    authSent: 'none',
+    proxyConnected: true,
+    ...overrides,
+  };
+}
+
+/** A report's step by name (every report has all eight). */
+export function stepOf(report: ProbeReport, name: StepName): StepResult {
+  const found = report.steps.find((step) => step.name === name);
+  if (!found) throw new Error(`no ${name} step`);
+  return found;
 }
