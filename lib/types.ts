@@ -355,12 +355,12 @@ export interface TrustAnchorsInfo {
   nodeExtraCaCerts: { path: string; certificates: number; detail: string | null } | null;
 }
 
-/** The certificate judgement in the report: evidence only; the diagnosis turns it into findings. */
-export interface CertificateChecks {
-  /** The name the certificate was judged for: the SNI sent, else the host dialled. */
-  host: string;
-  judgedAt: string;
-  /** Trusted chain, right name, within its validity (chain included) and a usable EKU: what a client needs before it sends credentials. Revocation is not part of it. */
+/** The verdicts of one certificate judgement, as the judge returns them and as the report carries them. */
+export interface CertificateVerdicts {
+  /**
+   * Trusted chain, right name, leaf and intermediates within their validity, usable EKU: what a client
+   * checks before it sends credentials. Revocation is not part of it (it needs the network).
+   */
   acceptable: boolean;
   chain: ChainJudgement;
   trust: TrustJudgement;
@@ -369,6 +369,13 @@ export interface CertificateChecks {
   eku: EkuJudgement;
   key: KeyJudgement;
   signature: SignatureJudgement;
+}
+
+/** The certificate judgement in the report: evidence only; the diagnosis turns it into findings. */
+export interface CertificateChecks extends CertificateVerdicts {
+  /** The name the certificate was judged for: the SNI sent, else the host dialled. */
+  host: string;
+  judgedAt: string;
   /** Where revocation can be checked, per certificate below the root (leaf first). */
   revocationSources: {
     certificates: Array<{ subject: string; serialNumber: string; crlUrls: string[]; ocspUrls: string[] }>;

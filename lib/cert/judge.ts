@@ -7,6 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import type {
   CertificateInfo,
+  CertificateVerdicts,
   ChainJudgement,
   EkuJudgement,
   EkuVerdict,
@@ -86,20 +87,9 @@ export interface RevocationSources {
   leafHasSources: boolean;
 }
 
-export interface CertificateJudgement {
-  /**
-   * Trusted chain, right name, leaf and intermediates within their validity, usable EKU: what a client
-   * checks before it sends credentials. Revocation is not part of it (it needs the network).
-   */
-  acceptable: boolean;
+/** The verdicts, plus what the online checks need: the certificate itself and where to ask about revocation. */
+export interface CertificateJudgement extends CertificateVerdicts {
   certificate: CertificateInfo;
-  chain: ChainJudgement;
-  trust: TrustJudgement;
-  name: NameJudgement;
-  validity: ValidityJudgement;
-  eku: EkuJudgement;
-  key: KeyJudgement;
-  signature: SignatureJudgement;
   revocation: RevocationSources;
 }
 
