@@ -170,8 +170,14 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
     }
   }
   const caFiles = (args.ca as string[] | undefined) ?? [];
-  const extraCa = caFiles.map((file) => readPemCertificates(file));
-  if (extraCa.length) options.trustedCaPems = extraCa.flat();
+  if (caFiles.length > 0) {
+    const { pemCertificates } = await import('./cert/trust-store.js');
+    options.trustedCaPems = caFiles.flatMap((file) => {
+      const blocks = pemCertificates(readTextFile(file, '--ca'));
+      if (blocks.length === 0) throw new UsageError(`--ca: "${file}" holds no PEM certificate`);
+      return blocks;
+    });
+  }
   if (args['ca-system'] === true) {
     // Loaded only here: --help and runs without the flag never pay for the certificate code.
     const { findSystemCaFile, SYSTEM_CA_FILES } = await import('./cert/trust-store.js');
@@ -342,13 +348,6 @@ export function readTextFile(file: string, flag: string): string {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
     throw new UsageError(`${flag}: cannot read "${file}": ${why}`);
   }
-}
-
-function readPemCertificates(file: string): string[] {
-  const text = readTextFile(file, '--ca');
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new UsageError(`--ca: "${file}" holds no PEM certificate`);
-  return blocks;
 }
 
 function wantsColor(io: CliIo): boolean {
