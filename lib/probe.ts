@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { SecureContext, TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type {
   AddressInfo,
   AddressResult,
@@ -35,10 +35,9 @@ import { SstpChannel, sstpStep } from './steps/sstp.js';
 import { pppAndAuthSteps, type SstpCallState } from './steps/ppp.js';
 import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep, skippedStep } from './steps/result.js';
-import { describeCertificate } from './cert/describe.js';
+import { describeCertificateOrNull } from './cert/describe.js';
 import { certificateFitsHost } from './cert/names.js';
 import { checkServerCertificate, type ServerCertificateSections } from './cert/server-check.js';
-import type { TrustAnchors } from './cert/trust-store.js';
 import { prepareTrust, type PreparedTrust } from './trust.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
 
@@ -148,11 +147,8 @@ export interface PathSession {
 
 interface Budget {
   signal: AbortSignal;
-  extraCaPems: string[];
-  /** What the certificate is judged against: bundled roots, --ca, --ca-system, NODE_EXTRA_CA_CERTS. */
-  trust: TrustAnchors;
-  /** The shared TLS client context with the same CAs (without it, each handshake builds its own from extraCaPems). */
-  secureContext?: () => SecureContext;
+  /** The anchors certificates are judged against, and the TLS client context holding the same CAs. */
+  trust: PreparedTrust;
   revocation: boolean;
   stepTimeout(): number;
 }
@@ -166,15 +162,12 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
   const stepMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
 
   const prepared = options.trust ?? prepareTrust(options);
-  const trust = prepared.anchors;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), totalMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   const budget: Budget = {
     signal,
-    extraCaPems: trust.extraPems,
-    trust,
-    secureContext: () => prepared.secureContext(),
+    trust: prepared,
     revocation: options.revocation !== false,
     stepTimeout: () => Math.max(1, Math.min(stepMs, totalMs - (performance.now() - started))),
   };
@@ -289,10 +282,10 @@ async function compareSni(target: Target, main: PathOutcome, sni: string | null,
 async function handshakeOnly(address: string, port: number, sni: string | null, dialled: string, budget: Budget): Promise<SniAttempt> {
   const tcp = await tcpStep(address, port, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
   if (!tcp.socket) return { ok: false, code: tcp.step.code, sha1: null };
-  const tls = await tlsStep(tcp.socket, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, ...tlsTrust(budget) });
+  const tls = await tlsStep(tcp.socket, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, secureContext: budget.trust.secureContext() });
   tls.socket?.destroy();
   tcp.socket.destroy();
-  const certificate = tls.chain.length > 0 ? safeDescribe(tls.chain) : null;
+  const certificate = tls.chain.length > 0 ? describeCertificateOrNull(tls.chain) : null;
   const nameFits = certificate ? certificateFitsHost(certificate, dialled) : null;
   return { ok: tls.step.status === 'pass' && nameFits !== false, code: tls.step.code, sha1: certificate?.sha1 ?? null };
 }
@@ -355,7 +348,7 @@ export async function walkPath(
       transport = tcp.socket;
     }
 
-    const tls = await tlsStep(transport, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, ...tlsTrust(budget) });
+    const tls = await tlsStep(transport, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, secureContext: budget.trust.secureContext() });
     record(tls.step);
     outcome.tls = tls.info;
     if (tls.chain.length > 0) {
@@ -364,7 +357,7 @@ export async function walkPath(
         chain: tls.chain,
         host: sni ?? target.host,
         now: session.now(),
-        trust: budget.trust,
+        trust: budget.trust.anchors,
         revocation: budget.revocation,
         timeoutMs: budget.stepTimeout(),
         signal: budget.signal,
@@ -456,11 +449,6 @@ export async function walkPath(
   }
 }
 
-/** The CAs the TLS step verifies against: the shared context when the budget has one. */
-function tlsTrust(budget: Budget): { secureContext: SecureContext } | { extraCaPems: string[] } {
-  return budget.secureContext ? { secureContext: budget.secureContext() } : { extraCaPems: budget.extraCaPems };
-}
-
 /** The PPP options of one walk: credentials only on the main path. */
 function pathSession(options: ProbeOptions, now: () => Date, main: boolean): PathSession {
   return {
@@ -519,16 +507,6 @@ function summarizeAddress(address: AddressInfo, outcome: PathOutcome, own: Probe
     failedStep: failedStep?.name ?? null,
     code: failedStep?.code ?? null,
   };
-}
-
-/** A certificate a hostile server sends may not parse; that is evidence, not a crash. */
-function safeDescribe(chain: Buffer[]): CertificateInfo | null {
-  try {
-    return describeCertificate(chain);
-  } catch (error) {
-    probeLog('certificate could not be decoded: %s', (error as Error).message);
-    return null;
-  }
 }
 
 function validateTarget(target: Target): Target {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { probe, walkPath } from '../lib/probe.js';
-import { gatherTrustAnchors } from '../lib/cert/trust-store.js';
+import { prepareTrust } from '../lib/trust.js';
 import type { ProbeReport } from '../lib/types.js';
 import { createCertFactory } from '../fixtures/certs.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
@@ -134,10 +134,9 @@ t.test('systemCa: the platform bundle is read and named in the report', { skip: 
 t.test('the walk tells the PPP step whether credentials may go: trusted, right name, valid, usable EKU', async (t) => {
   for (const [name, acceptable] of [['healthy', true], ['cert-client-auth-eku', false], ['cert-expired', false], ['cert-self-signed', false]] as const) {
     const server = await serve(t, name);
-    const trust = gatherTrustAnchors({ bundled: rootCertificates, extra: server.trustedCaPems });
+    const trust = prepareTrust({ trustedCaPems: server.trustedCaPems, env: {} });
     const outcome = await walkPath({ host: 'sstp.test', port: server.port }, { kind: 'direct', address: '127.0.0.1' }, 'sstp.test', {
       signal: new AbortController().signal,
-      extraCaPems: trust.extraPems,
       trust,
       revocation: true,
       stepTimeout: () => STEP_MS,

@@ -11,6 +11,15 @@ export function describeCertificate(chainDer: Buffer[]): CertificateInfo {
   return describeParsed(chain);
 }
 
+/** A certificate a hostile server sends may not decode: that is evidence (null), never a crash. */
+export function describeCertificateOrNull(chainDer: Buffer[]): CertificateInfo | null {
+  try {
+    return describeCertificate(chainDer);
+  } catch {
+    return null;
+  }
+}
+
 /** Same as describeCertificate, for a chain that was already decoded. */
 export function describeParsed(chain: ParsedCertificate[]): CertificateInfo {
   const leaf = chain[0]!;

@@ -7,7 +7,7 @@
 import type { Dispatcher } from 'undici';
 import type { CertificateChecks, CertificateInfo, RevocationInfo } from '../types.js';
 import { certificateChecks } from './checks.js';
-import { describeCertificate } from './describe.js';
+import { describeCertificateOrNull } from './describe.js';
 import { judgeCertificate, type CertificateJudgement, type JudgeInput } from './judge.js';
 import { judgeOnline, toIssuerFetchAttempts, toRevocationInfo, type OnlineJudgement } from './revocation.js';
 import type { TrustAnchors } from './trust-store.js';
@@ -50,7 +50,7 @@ export function checkServerCertificate(input: ServerCertificateInput): ServerCer
     judgement = judgeCertificate(judgeInput(input));
   } catch {
     // A leaf that does not decode cannot be judged; describe what can be described.
-    return { certificate: describeOrNull(input.chain), checks: null, acceptable: false, online: null };
+    return { certificate: describeCertificateOrNull(input.chain), checks: null, acceptable: false, online: null };
   }
   const first = sections(judgement, null, input);
   const online = runOnline(input, judgement, first).catch((error: unknown) => ({
@@ -119,12 +119,4 @@ async function runOnline(
 
 function judgeInput(input: ServerCertificateInput): JudgeInput {
   return { chain: input.chain, host: input.host, now: input.now, trustedCaPems: input.trust.pems, preparedAnchors: input.trust.prepared() };
-}
-
-function describeOrNull(chain: Buffer[]): CertificateInfo | null {
-  try {
-    return describeCertificate(chain);
-  } catch {
-    return null;
-  }
 }

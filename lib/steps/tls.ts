@@ -35,10 +35,8 @@ export function tlsStep(
     sni: string | null;
     timeoutMs: number;
     signal?: AbortSignal;
-    /** A context from createTlsClientContext, shared by every connection of a run. */
-    secureContext?: SecureContext;
-    /** Without a shared context: extra CAs for a context built for this connection alone. */
-    extraCaPems?: string[];
+    /** A context from createTlsClientContext (the run's CAs and protocol policy), shared by its connections. */
+    secureContext: SecureContext;
   },
 ): Promise<TlsStepOutcome> {
   const startedAt = performance.now();
@@ -57,7 +55,7 @@ export function tlsStep(
       ...(options.sni ? { servername: options.sni } : {}),
       rejectUnauthorized: false,
       // The protocol floor and ciphers are context settings: they come with the context.
-      secureContext: options.secureContext ?? createTlsClientContext(options.extraCaPems),
+      secureContext: options.secureContext,
     });
     const settle = (outcome: TlsStepOutcome): void => {
       if (settled) return;
