@@ -9,7 +9,7 @@
 // SSTP Echo is never sent here: before Call Connected it is an invalid message (reference §2.5).
 //
 // Secrets (password, HLAK, nonce, MAC) stay inside: results and log lines carry names and sizes only.
-import type { AuthInfo, CertificateInfo, PppInfo, SstpStatusInfo, StepResult, TlsInfo } from '../types.js';
+import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type SstpStatusInfo, type StepResult, type TlsInfo } from '../types.js';
 import {
   MESSAGE_TYPE,
   attributeName,
@@ -69,16 +69,9 @@ interface Interruption {
   detail: string;
 }
 
-const METHOD_LABELS: Record<string, string> = {
-  eap: 'EAP',
-  mschapv2: 'MS-CHAPv2',
-  mschap: 'MS-CHAP',
-  'chap-md5': 'CHAP (MD5)',
-  pap: 'PAP',
-};
-
 function methodLabel(name: string | null): string {
-  return name === null ? 'no authentication' : (METHOD_LABELS[name] ?? name);
+  if (name === null) return 'no authentication';
+  return name in AUTH_PROTOCOL_NAMES ? AUTH_PROTOCOL_NAMES[name as keyof typeof AUTH_PROTOCOL_NAMES] : name;
 }
 
 export async function pppSession(channel: PppChannel, options: PppSessionOptions): Promise<PppSessionOutcome> {
