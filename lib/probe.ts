@@ -37,7 +37,7 @@ import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep, skippedStep } from './steps/result.js';
 import { describeCertificateOrNull } from './cert/describe.js';
 import { certificateFitsHost } from './cert/names.js';
-import { checkServerCertificate, type ServerCertificateSections } from './cert/server-check.js';
+import { checkServerCertificate, type ServerCertificateResult, type ServerCertificateSections } from './cert/server-check.js';
 import { prepareTrust, type PreparedTrust } from './trust.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
 
@@ -150,6 +150,11 @@ interface Budget {
   /** The anchors certificates are judged against, and the TLS client context holding the same CAs. */
   trust: PreparedTrust;
   revocation: boolean;
+  /**
+   * Certificate checks by (name, chain), so addresses presenting the same chain share one judgement and
+   * one set of AIA / CRL / OCSP fetches instead of asking the same servers once per address.
+   */
+  certificateChecks: Map<string, ServerCertificateResult>;
   stepTimeout(): number;
 }
 
@@ -169,6 +174,7 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
     signal,
     trust: prepared,
     revocation: options.revocation !== false,
+    certificateChecks: new Map(),
     stepTimeout: () => Math.max(1, Math.min(stepMs, totalMs - (performance.now() - started))),
   };
   const emit = (step: StepResult): void => {
@@ -353,24 +359,31 @@ export async function walkPath(
     outcome.tls = tls.info;
     if (tls.chain.length > 0) {
       // Judged now, so PPP can tell whether credentials may go; AIA and CRL / OCSP run beside the next steps.
-      const checked = checkServerCertificate({
-        chain: tls.chain,
-        host: sni ?? target.host,
-        now: session.now(),
-        trust: budget.trust.anchors,
-        revocation: budget.revocation,
-        timeoutMs: budget.stepTimeout(),
-        signal: budget.signal,
-        ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy) } : {}),
-      });
+      const host = sni ?? target.host;
+      const key = [host, ...tls.chain.map((der) => der.toString('base64'))].join('\n');
+      let checked = budget.certificateChecks.get(key);
+      if (!checked) {
+        checked = checkServerCertificate({
+          chain: tls.chain,
+          host,
+          now: session.now(),
+          trust: budget.trust.anchors,
+          revocation: budget.revocation,
+          timeoutMs: budget.stepTimeout(),
+          signal: budget.signal,
+          ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy) } : {}),
+        });
+        budget.certificateChecks.set(key, checked);
+      }
       const apply = (found: ServerCertificateSections): void => {
         outcome.certificate = found.certificate;
         outcome.certificateChecks = found.checks;
         outcome.certificateAcceptable = found.acceptable;
       };
       apply(checked);
-      if (checked.online) {
-        pending.push(checked.online.then(
+      const online = checked.online;
+      if (online) {
+        pending.push(online.then(
           (done) => {
             apply(done);
             outcome.revocation = done.revocation;

@@ -139,6 +139,7 @@ t.test('the walk tells the PPP step whether credentials may go: trusted, right n
       signal: new AbortController().signal,
       trust,
       revocation: true,
+      certificateChecks: new Map(),
       stepTimeout: () => STEP_MS,
     }, () => {});
     t.equal(outcome.certificateAcceptable, acceptable, `${name}: ${acceptable ? 'acceptable' : 'not acceptable'}`);
@@ -162,4 +163,38 @@ t.test('CLI: --ca, --ca-system and --no-revocation', { skip: existsSync(DEBIAN_B
 
   const checked = await runBin([server.address, '--ca', ca, '--json', '--step-timeout', '2000']);
   t.equal((JSON.parse(checked.stdout) as ProbeReport).revocation?.verdict, 'good', 'revocation is on by default');
+});
+
+t.test('two addresses presenting the same chain share one judgement and one CRL download', async (t) => {
+  let setup: ReturnType<NonNullable<Scenario['pki']>> | null = null;
+  let crlServer: NonNullable<FixtureServer['pki']> | null = null;
+  const scenario: Scenario = {
+    name: 'dual-stack-same-certificate',
+    summary: '',
+    expectCause: null,
+    // Both servers present the same chain, whose CRL lives on the first server's PKI server.
+    pki: (f, server) => {
+      if (!setup) {
+        const pki = f.createPki({ leafCrlUrls: [`${server.url}/shared.crl`] });
+        server.setCrl('/shared.crl', f.createCrl(pki.intermediate, []));
+        crlServer = server;
+        setup = { leaf: pki.leaf({ subjectCN: 'sstp.test', dnsNames: ['sstp.test'], ipAddresses: ['127.0.0.1', '::1'] }), chain: [pki.intermediate], trustedCaPems: [pki.root.certPem] };
+      }
+      return setup;
+    },
+  };
+  const v4 = await startFixtureServer(scenario, { factory });
+  t.teardown(() => v4.close());
+  const v6 = await startFixtureServer(scenario, { factory, host: '::1', port: v4.port });
+  t.teardown(() => v6.close());
+  const report = await probe(`sstp.test:${v4.port}`, {
+    stepTimeoutMs: STEP_MS,
+    trustedCaPems: v4.trustedCaPems,
+    env: {},
+    resolver: async () => [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }],
+  });
+  t.match(report.addresses, [{ address: '127.0.0.1', ok: true }, { address: '::1', ok: true }], 'both addresses were probed through TLS and judged');
+  t.equal(report.addresses[0]?.sha256, report.addresses[1]?.sha256, 'the same certificate on both');
+  t.equal(report.revocation?.verdict, 'good');
+  t.same(crlServer!.requests, ['GET /shared.crl'], 'the CRL was asked once, not once per address');
 });
