@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { ProbeReport } from './types.js';
 import type { CliIo } from './cli.js';
 import { UsageError } from './errors.js';
-import { probe } from './probe.js';
+import { mapBounded, probe } from './probe.js';
 import { createCertFactory } from '../fixtures/certs.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
 import { SCENARIOS } from '../fixtures/scenarios/index.js';
@@ -59,16 +59,7 @@ export async function demoScenarios(
   options: { stepTimeoutMs: number; signal?: AbortSignal; concurrency?: number },
 ): Promise<DemoResult[]> {
   const factory = createCertFactory();
-  const results: DemoResult[] = new Array(scenarios.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < scenarios.length) {
-      const index = next++;
-      results[index] = await demoOne(scenarios[index]!, factory, options);
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 6 }, worker));
-  return results;
+  return mapBounded(scenarios, options.concurrency ?? 6, (scenario) => demoOne(scenario, factory, options));
 }
 
 /** The name every scenario is probed by; an injected resolver maps it to loopback. */
