@@ -10,7 +10,7 @@
 import http from 'node:http';
 import { once } from 'node:events';
 import { probe } from '../dist/lib/probe.js';
-import { fetchBounded } from '../dist/lib/cert/fetch.js';
+import { fetchBounded } from '../dist/lib/cert-online/fetch.js';
 import { startFixtureServer } from '../dist/fixtures/server.js';
 import { createCertFactory } from '../dist/fixtures/certs.js';
 

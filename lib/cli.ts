@@ -171,7 +171,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   }
   const caFiles = (args.ca as string[] | undefined) ?? [];
   if (caFiles.length > 0) {
-    const { pemCertificates } = await import('./cert/trust-store.js');
+    const { pemCertificates } = await import('./cert-online/trust-store.js');
     options.trustedCaPems = caFiles.flatMap((file) => {
       const blocks = pemCertificates(readTextFile(file, '--ca'));
       if (blocks.length === 0) throw new UsageError(`--ca: "${file}" holds no PEM certificate`);
@@ -180,7 +180,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   }
   if (args['ca-system'] === true) {
     // Loaded only here: --help and runs without the flag never pay for the certificate code.
-    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('./cert/trust-store.js');
+    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('./cert-online/trust-store.js');
     if (findSystemCaFile() === null) throw new UsageError(`--ca-system: no system CA bundle found (looked for ${SYSTEM_CA_FILES.join(', ')}); pass the roots with --ca <file>`);
     options.systemCa = true;
   }

@@ -37,7 +37,7 @@ import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep, skippedStep } from './steps/result.js';
 import { describeCertificateOrNull } from './cert/describe.js';
 import { certificateFitsHost } from './cert/names.js';
-import { checkServerCertificate, type ServerCertificateResult, type ServerCertificateSections } from './cert/server-check.js';
+import { checkServerCertificate, type ServerCertificateResult, type ServerCertificateSections } from './cert-online/server-check.js';
 import { prepareTrust, type PreparedTrust } from './trust.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
 

@@ -1,6 +1,6 @@
 import type { SecureContext } from 'node:tls';
 import { rootCertificates } from 'node:tls';
-import { gatherTrustAnchors, type TrustAnchors, type TrustStoreFiles } from './cert/trust-store.js';
+import { gatherTrustAnchors, type TrustAnchors, type TrustStoreFiles } from './cert-online/trust-store.js';
 import { createTlsClientContext } from './steps/tls.js';
 
 // The trust a run holds once and every probe shares: the anchors gathered from Node's roots, --ca,

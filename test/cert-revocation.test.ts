@@ -11,7 +11,7 @@ import { createCertFactory, createCrl, type IssuedCert, type Pki } from '../fixt
 import { startPkiServer, type PkiServer } from '../fixtures/pki-server.js';
 import { judgeCertificate } from '../lib/cert/judge.js';
 import { buildOcspRequest } from '../lib/cert/ocsp.js';
-import { checkRevocation, judgeOnline, toIssuerFetchAttempts, toRevocationInfo, type OnlineJudgement, type OnlineOptions, type RevocationResult } from '../lib/cert/revocation.js';
+import { checkRevocation, judgeOnline, toIssuerFetchAttempts, toRevocationInfo, type OnlineJudgement, type OnlineOptions, type RevocationResult } from '../lib/cert-online/revocation.js';
 import { certificateChecks } from '../lib/cert/checks.js';
 import { diagnose } from '../lib/diagnose/index.js';
 import type { Finding } from '../lib/types.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { findSystemCaFile, gatherTrustAnchors, pemCertificates, SYSTEM_CA_FILES, type TrustStoreFiles } from '../lib/cert/trust-store.js';
+import { findSystemCaFile, gatherTrustAnchors, pemCertificates, SYSTEM_CA_FILES, type TrustStoreFiles } from '../lib/cert-online/trust-store.js';
 import { createCertFactory } from '../fixtures/certs.js';
 
 // Which CAs a judgement trusts: Node's bundled roots, --ca, the platform bundle (--ca-system) and the file

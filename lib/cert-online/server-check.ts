@@ -6,9 +6,9 @@
 
 import type { Dispatcher } from 'undici';
 import type { CertificateChecks, CertificateInfo, RevocationInfo } from '../types.js';
-import { certificateChecks } from './checks.js';
-import { describeCertificateOrNull } from './describe.js';
-import { judgeCertificate, type CertificateJudgement, type JudgeInput } from './judge.js';
+import { certificateChecks } from '../cert/checks.js';
+import { describeCertificateOrNull } from '../cert/describe.js';
+import { judgeCertificate, type CertificateJudgement, type JudgeInput } from '../cert/judge.js';
 import { judgeOnline, toIssuerFetchAttempts, toRevocationInfo, type OnlineJudgement } from './revocation.js';
 import type { TrustAnchors } from './trust-store.js';
 

@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { TrustAnchorsInfo } from '../types.js';
-import { prepareAnchors, type PreparedAnchors } from './judge.js';
+import { prepareAnchors, type PreparedAnchors } from '../cert/judge.js';
 
 /** Where Linux distributions (and macOS / the BSDs) keep the system CA bundle, most common first. */
 export const SYSTEM_CA_FILES = [

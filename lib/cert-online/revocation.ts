@@ -6,11 +6,11 @@
 
 import type { Dispatcher } from 'undici';
 import type { IssuerFetchAttempt, RevocationInfo, RevocationSource, RevocationSourceOutcome, RevocationVerdictName } from '../types.js';
-import { checkCrl, parseCrl } from './crl.js';
-import { CLASS, TAG, children, encodeDer, isTag, parseDer, pemToDer, readOid } from './der.js';
+import { checkCrl, parseCrl } from '../cert/crl.js';
+import { CLASS, TAG, children, encodeDer, isTag, parseDer, pemToDer, readOid } from '../cert/der.js';
 import { fetchBounded, type FetchOutcome, type FetchResult, FETCH_OUTCOMES } from './fetch.js';
-import { judgeCertificate, type CertificateJudgement, type JudgeInput, type RevocationTarget } from './judge.js';
-import { buildOcspRequest, checkOcspResponse } from './ocsp.js';
+import { judgeCertificate, type CertificateJudgement, type JudgeInput, type RevocationTarget } from '../cert/judge.js';
+import { buildOcspRequest, checkOcspResponse } from '../cert/ocsp.js';
 
 export interface OnlineOptions {
   now: Date;
