@@ -1,49 +1,28 @@
 import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import type {
-  AddressInfo,
-  AddressResult,
-  AuthInfo,
-  CertificateChecks,
-  CertificateInfo,
-  HttpInfo,
-  PppInfo,
-  ProbeReport,
-  ProxyInfo,
-  RevocationInfo,
-  SniAttempt,
-  SniComparison,
-  SstpInfo,
-  StepName,
-  StepResult,
-  Target,
-  TlsInfo,
-} from './types.js';
+import type { AddressInfo, AddressResult, ProbeReport, ProxyInfo, StepName, StepResult, Target } from './types.js';
 import { STEP_NAMES } from './types.js';
-import { formatTarget, parseTarget } from './target.js';
-import { chooseProxy, type ProxyChoice, type ProxyConfig } from './proxy/select.js';
+import { parseTarget } from './target.js';
+import { chooseProxy, type ProxyChoice } from './proxy/select.js';
 import type { ProxyTunnelEvidence } from './proxy/connect.js';
 import { VERSION } from './version.js';
-import { probeLog, wireLog } from './log.js';
-import { StreamReader } from './net/stream-reader.js';
+import { probeLog } from './log.js';
+import { cancelledFromOutside, ProbeDeadlineReached, type StepBound } from './endings.js';
 import { dnsStep, systemResolver, type Resolver } from './steps/dns.js';
-import { tcpStep } from './steps/tcp.js';
-import { tlsStep } from './steps/tls.js';
-import { httpStep } from './steps/http.js';
-import { SstpChannel, sstpStep } from './steps/sstp.js';
-import { pppAndAuthSteps, type SstpCallState } from './steps/ppp.js';
 import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep, skippedStep } from './steps/result.js';
-import { describeCertificateOrNull } from './cert/describe.js';
-import { certificateFitsHost } from './cert/names.js';
-import { checkServerCertificate, type ServerCertificateResult, type ServerCertificateSections } from './cert-online/server-check.js';
 import { prepareTrust, type PreparedTrust } from './trust.js';
+import { mapBounded } from './map-bounded.js';
+
+export { mapBounded } from './map-bounded.js';
+import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
+import { validateProbeOptions } from './probe-options.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
 
-// The orchestrator: walks the path a real SSTP client walks, one step per hop, each bounded by its own
-// deadline and by the probe's overall one. It owns every socket it opens and closes them all before it
-// resolves, whatever happened. The report always has the same shape.
+// The orchestrator: orders the steps. It picks the route (direct or through a proxy), resolves the name,
+// walks the path once per address (lib/path.ts walks one connection), and builds the report. It owns the
+// deadlines: a step is bounded by the step deadline or by what is left of the overall one, whichever is
+// less, so the overall deadline and a step's own timer both end the step as `timeout`. The report always
+// has the same shape.
 
 export interface ProbeOptions {
   /** Port to use when the target does not name one (default 443). */
@@ -106,82 +85,11 @@ export interface ProbeOptions {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_STEP_TIMEOUT_MS = 10_000;
-/** How long to wait for Disconnect-Ack: MS-SSTP allows 5 s, a probe does not need to be that patient. */
-const DISCONNECT_WAIT_MS = 2_000;
-
-/** What one walk down the path (one address) saw. */
-export interface PathOutcome {
-  address: string;
-  steps: StepResult[];
-  tls: TlsInfo | null;
-  certificate: CertificateInfo | null;
-  http: HttpInfo | null;
-  sstp: SstpInfo | null;
-  /** What the proxy answered, when the path went through one. */
-  proxy: ProxyTunnelEvidence | null;
-  /** The handshake with the other SNI choice, when one was made. */
-  sniComparison?: SniComparison | null;
-  ppp?: PppInfo | null;
-  auth?: AuthInfo | null;
-  /** The certificate judgement (evidence for the diagnosis). */
-  certificateChecks?: CertificateChecks | null;
-  /**
-   * Whether a client would accept the certificate for sending credentials: trusted chain, right name, within
-   * its validity, usable EKU (revocation aside). Set after the TLS step, before PPP starts.
-   */
-  certificateAcceptable?: boolean;
-  revocation?: RevocationInfo | null;
-}
-
-/** What the PPP part of one walk may do. Credentials go to the main path only: one attempt per probe. */
-export interface PathSession {
-  /** Retry the handshake with the other SNI choice when it fails or the certificate is wrong (main path only). */
-  compareSni: boolean;
-  ppp: boolean;
-  enumerateAuth: boolean;
-  credentials: PppCredentials | null;
-  insecure: boolean;
-  bindingWaitMs?: number;
-  now: () => Date;
-}
-
-interface Budget {
-  signal: AbortSignal;
-  /** The anchors certificates are judged against, and the TLS client context holding the same CAs. */
-  trust: PreparedTrust;
-  revocation: boolean;
-  /**
-   * Certificate checks by (name, chain), so addresses presenting the same chain share one judgement and
-   * one set of AIA / CRL / OCSP fetches instead of asking the same servers once per address.
-   */
-  certificateChecks: Map<string, ServerCertificateResult>;
-  stepTimeout(): number;
-}
 
 export async function probe(target: string | Target, options: ProbeOptions = {}): Promise<ProbeReport> {
+  // Everything that can throw a UsageError runs before the deadline is armed: no timer outlives a bad call.
+  validateProbeOptions(options);
   const resolvedTarget = typeof target === 'string' ? parseTarget(target, options.port) : validateTarget(target);
-  const now = options.now ?? (() => new Date());
-  const startedAt = now();
-  const started = performance.now();
-  const totalMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const stepMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-
-  const prepared = options.trust ?? prepareTrust(options);
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), totalMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
-  const budget: Budget = {
-    signal,
-    trust: prepared,
-    revocation: options.revocation !== false,
-    certificateChecks: new Map(),
-    stepTimeout: () => Math.max(1, Math.min(stepMs, totalMs - (performance.now() - started))),
-  };
-  const emit = (step: StepResult): void => {
-    probeLog('%s %s %s (%d ms) %s', resolvedTarget.host, step.name, step.status, step.durationMs, step.detail ?? '');
-    options.onStep?.(step);
-  };
-
   const proxyChoice = chooseProxy({
     target: resolvedTarget,
     ...(typeof options.proxy === 'string' ? { flagProxy: options.proxy } : {}),
@@ -190,51 +98,102 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
     ...(options.proxyUser !== undefined ? { proxyUser: options.proxyUser } : {}),
     ...(options.proxyPassword !== undefined ? { proxyPassword: options.proxyPassword } : {}),
   });
-
+  const prepared = options.trust ?? prepareTrust(options);
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const started = performance.now();
+  const clock = startDeadline(options, prepared, started);
+  const emit = (step: StepResult): void => {
+    probeLog('%s %s %s (%d ms) %s', resolvedTarget.host, step.name, step.status, step.durationMs, step.detail ?? '');
+    options.onStep?.(step);
+  };
   try {
-    if (proxyChoice.proxy) {
-      // Through a proxy the client resolves and connects nothing itself: the proxy does both.
-      const proxied = proxyChoice.proxy;
-      const dnsSkipped = notApplicableStep('dns', `${resolvedTarget.host} is resolved by the proxy`);
-      emit(dnsSkipped);
-      const sni = options.sni === undefined ? (isIP(resolvedTarget.host) ? null : resolvedTarget.host) : options.sni;
-      const main = await walkPath(resolvedTarget, { kind: 'proxy', proxy: proxied }, sni, budget, emit, pathSession(options, now, true));
-      const report = buildReport(resolvedTarget, startedAt, dnsSkipped, [], main);
-      report.proxy = proxyInfo(proxyChoice, main.proxy);
-      return finalize(report, options, now, started);
-    }
-    const dns = await dnsStep(resolvedTarget.host, {
-      resolver: options.resolver ?? systemResolver,
-      timeoutMs: budget.stepTimeout(),
-      signal,
-    });
-    emit(dns.step);
-    const sni = options.sni === undefined ? (dns.step.code === 'literal' ? null : resolvedTarget.host) : options.sni;
-
-    let main: PathOutcome | null = null;
-    let outcomes: PathOutcome[] = [];
-    if (dns.addresses.length > 0) {
-      const walk = (address: AddressInfo, index: number): Promise<PathOutcome> =>
-        walkPath(resolvedTarget, { kind: 'direct', address: address.address }, sni, budget, index === 0 ? emit : () => {}, pathSession(options, now, index === 0));
-      outcomes = (options.allAddresses ?? true) && dns.addresses.length > 1
-        ? await mapBounded(dns.addresses, options.addressConcurrency ?? 4, walk)
-        : [await walk(dns.addresses[0]!, 0)];
-      main = outcomes[0]!;
-    }
-
-    const report = buildReport(resolvedTarget, startedAt, dns.step, dns.addresses, main);
-    if (proxyChoice.reason !== 'no proxy configured') report.proxy = proxyInfo(proxyChoice, null);
-    report.sniComparison = main?.sniComparison ?? null;
-    if (outcomes.length > 1) {
-      // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
-      report.addresses = outcomes.map((outcome, index) => {
-        const own = finalize(buildReport(resolvedTarget, startedAt, dns.step, [dns.addresses[index]!], outcome), options, now, started);
-        return summarizeAddress(dns.addresses[index]!, outcome, own);
-      });
-    }
+    const { report, tunnel } = proxyChoice.proxy
+      ? await probeThroughProxy(resolvedTarget, { kind: 'proxy', proxy: proxyChoice.proxy }, clock.budget, emit, options, now, startedAt)
+      : { report: await probeDirect(resolvedTarget, clock.budget, emit, options, now, startedAt, started), tunnel: null };
+    // A proxy set aside by NO_PROXY or --no-proxy is still named, with the reason.
+    if (proxyChoice.proxy || proxyChoice.reason !== 'no proxy configured') report.proxy = proxyInfo(proxyChoice, tunnel);
+    markCancelled(report, clock.budget.signal);
     return finalize(report, options, now, started);
   } finally {
-    clearTimeout(timer);
+    clock.stop();
+  }
+}
+
+/** The budget of one probe and the overall deadline behind it; `stop` clears the timer on every path. */
+function startDeadline(options: ProbeOptions, trust: PreparedTrust, started: number): { budget: Budget; stop: () => void } {
+  const totalMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const stepMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new ProbeDeadlineReached(totalMs)), totalMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  const stepBound = (): StepBound => {
+    const left = Math.ceil(totalMs - (performance.now() - started));
+    return left < stepMs ? { timeoutMs: Math.max(1, left), bound: 'probe' } : { timeoutMs: stepMs, bound: 'step' };
+  };
+  const budget: Budget = { signal, trust, revocation: options.revocation !== false, certificateChecks: new Map(), stepBound };
+  return { budget, stop: () => clearTimeout(timer) };
+}
+
+/** Through a proxy the client resolves and connects nothing itself: the proxy does both. */
+async function probeThroughProxy(
+  target: Target,
+  route: Extract<Route, { kind: 'proxy' }>,
+  budget: Budget,
+  emit: (step: StepResult) => void,
+  options: ProbeOptions,
+  now: () => Date,
+  startedAt: Date,
+): Promise<{ report: ProbeReport; tunnel: ProxyTunnelEvidence | null }> {
+  const dnsSkipped = notApplicableStep('dns', `${target.host} is resolved by the proxy`);
+  emit(dnsSkipped);
+  const sni = options.sni === undefined ? (isIP(target.host) ? null : target.host) : options.sni;
+  const main = await walkPath(target, route, sni, budget, emit, pathSession(options, now, true));
+  return { report: buildReport(target, startedAt, dnsSkipped, [], main), tunnel: main.proxy };
+}
+
+/** DNS, then one walk per address (a few at a time); the first address is the main path. */
+async function probeDirect(
+  target: Target,
+  budget: Budget,
+  emit: (step: StepResult) => void,
+  options: ProbeOptions,
+  now: () => Date,
+  startedAt: Date,
+  started: number,
+): Promise<ProbeReport> {
+  const dns = await dnsStep(target.host, { resolver: options.resolver ?? systemResolver, ...budget.stepBound(), signal: budget.signal });
+  emit(dns.step);
+  const sni = options.sni === undefined ? (dns.step.code === 'literal' ? null : target.host) : options.sni;
+  const walk = (address: AddressInfo, index: number): Promise<PathOutcome> =>
+    walkPath(target, { kind: 'direct', address: address.address }, sni, budget, index === 0 ? emit : () => {}, pathSession(options, now, index === 0));
+  let outcomes: PathOutcome[] = [];
+  if (dns.addresses.length > 0) {
+    outcomes = (options.allAddresses ?? true) && dns.addresses.length > 1
+      ? await mapBounded(dns.addresses, options.addressConcurrency ?? 4, walk)
+      : [await walk(dns.addresses[0]!, 0)];
+  }
+  const main = outcomes[0] ?? null;
+  const report = buildReport(target, startedAt, dns.step, dns.addresses, main);
+  report.sniComparison = main?.sniComparison ?? null;
+  if (outcomes.length > 1) {
+    // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
+    report.addresses = outcomes.map((outcome, index) => {
+      const own = finalize(buildReport(target, startedAt, dns.step, [dns.addresses[index]!], outcome), options, now, started);
+      return summarizeAddress(dns.addresses[index]!, outcome, own);
+    });
+  }
+  return report;
+}
+
+/**
+ * A cancellation from outside: the report says so, nothing after the step in flight ran, and the online
+ * certificate checks it cut short say nothing about the CRL / OCSP servers.
+ */
+function markCancelled(report: ProbeReport, signal: AbortSignal): void {
+  report.cancelled = report.steps.some((step) => step.code === 'cancelled') || cancelledFromOutside(signal);
+  if (report.cancelled && report.revocation?.verdict === 'unreachable') {
+    report.revocation = { ...report.revocation, verdict: 'not-checked', detail: 'the probe was cancelled before the CRL / OCSP servers answered' };
   }
 }
 
@@ -243,6 +202,7 @@ function buildReport(target: Target, startedAt: Date, dns: StepResult, resolved:
     schemaVersion: 1,
     tool: { name: 'sstp-probe', version: VERSION },
     ok: false,
+    cancelled: false,
     target,
     startedAt: startedAt.toISOString(),
     durationMs: 0,
@@ -264,38 +224,6 @@ function buildReport(target: Target, startedAt: Date, dns: StepResult, resolved:
   };
 }
 
-/**
- * When the handshake failed or the certificate does not fit the name, the same handshake with the other SNI
- * choice tells a host-name binding (`hostnameport`) from an address binding (`ipport`) in HTTP.SYS.
- */
-async function compareSni(target: Target, main: PathOutcome, sni: string | null, budget: Budget): Promise<SniComparison | null> {
-  const tcpPassed = main.proxy === null && main.steps.some((s) => s.name === 'tcp' && s.status === 'pass');
-  const tlsFailed = main.steps.some((s) => s.name === 'tls' && s.status === 'fail');
-  const certificateWrong = main.certificate !== null && (main.certificate.nameMatches === false || main.certificate.chainTrusted === false);
-  if (!tcpPassed || !(tlsFailed || certificateWrong)) return null;
-  const other = sni === null ? (isIP(target.host) ? null : target.host) : null;
-  if (sni === null && other === null) return null;
-  // Both handshakes are judged against the name the client dials, whatever SNI each one sent.
-  const attempt = await handshakeOnly(main.address, target.port, other, sni ?? target.host, budget);
-  const seen: SniAttempt = {
-    ok: !tlsFailed && main.certificate?.nameMatches !== false,
-    code: main.steps.find((s) => s.name === 'tls')?.code ?? null,
-    sha1: main.certificate?.sha1 ?? null,
-  };
-  return sni === null ? { withSni: attempt, withoutSni: seen } : { withSni: seen, withoutSni: attempt };
-}
-
-async function handshakeOnly(address: string, port: number, sni: string | null, dialled: string, budget: Budget): Promise<SniAttempt> {
-  const tcp = await tcpStep(address, port, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
-  if (!tcp.socket) return { ok: false, code: tcp.step.code, sha1: null };
-  const tls = await tlsStep(tcp.socket, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, secureContext: budget.trust.secureContext() });
-  tls.socket?.destroy();
-  tcp.socket.destroy();
-  const certificate = tls.chain.length > 0 ? describeCertificateOrNull(tls.chain) : null;
-  const nameFits = certificate ? certificateFitsHost(certificate, dialled) : null;
-  return { ok: tls.step.status === 'pass' && nameFits !== false, code: tls.step.code, sha1: certificate?.sha1 ?? null };
-}
-
 /** Runs the diagnosis and fills the verdict. Exported so a saved report can be re-judged. */
 export function finalize(
   report: ProbeReport,
@@ -309,157 +237,10 @@ export function finalize(
     ...(options.expectSha256 ? { expectedSha256: options.expectSha256 } : {}),
     ...(options.netshBindings ? { netshBindings: options.netshBindings } : {}),
   });
-  report.ok = !report.findings.some((finding) => finding.severity === 'error');
+  // A cancelled probe did not finish: it cannot say the server is fine.
+  report.ok = report.cancelled !== true && !report.findings.some((finding) => finding.severity === 'error');
   report.durationMs = Math.round(performance.now() - started);
   return report;
-}
-
-/** TCP -> TLS -> HTTP -> SSTP against one address, then a polite exit. Never throws for remote failures. */
-export type Route = { kind: 'direct'; address: string } | { kind: 'proxy'; proxy: ProxyConfig };
-
-export async function walkPath(
-  target: Target,
-  route: Route,
-  sni: string | null,
-  budget: Budget,
-  emit: (step: StepResult) => void,
-  session: PathSession = { compareSni: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() },
-): Promise<PathOutcome> {
-  const address = route.kind === 'direct' ? route.address : `${route.proxy.host}:${route.proxy.port}`;
-  const outcome: PathOutcome = { address, steps: [], tls: null, certificate: null, http: null, sstp: null, proxy: null };
-  const record = (step: StepResult): void => {
-    outcome.steps.push(step);
-    emit(step);
-  };
-  const log = (message: string): void => wireLog('%s %s', address, message);
-  let transport: Duplex | null = null;
-  let socket: TLSSocket | null = null;
-  let channel: SstpChannel | null = null;
-  // Work running beside the path (revocation, the SNI comparison) that the report needs before it is built.
-  const pending: Array<Promise<void>> = [];
-  try {
-    if (route.kind === 'proxy') {
-      record(notApplicableStep('tcp', `the proxy ${route.proxy.redactedUrl} connects to ${formatTarget(target)}`));
-      // undici is loaded only when a proxy is used.
-      const { openTunnel } = await import('./proxy/connect.js');
-      const tunnel = await openTunnel(route.proxy, target, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
-      record({ name: 'proxy', status: tunnel.status, durationMs: Math.round(tunnel.durationMs), code: tunnel.code, detail: tunnel.detail });
-      outcome.proxy = tunnel.evidence;
-      if (!tunnel.socket) return outcome;
-      transport = tunnel.socket;
-    } else {
-      const tcp = await tcpStep(route.address, target.port, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
-      record(tcp.step);
-      if (!tcp.socket) return outcome;
-      transport = tcp.socket;
-    }
-
-    const tls = await tlsStep(transport, { sni, timeoutMs: budget.stepTimeout(), signal: budget.signal, secureContext: budget.trust.secureContext() });
-    record(tls.step);
-    outcome.tls = tls.info;
-    if (tls.chain.length > 0) {
-      // Judged now, so PPP can tell whether credentials may go; AIA and CRL / OCSP run beside the next steps.
-      const host = sni ?? target.host;
-      const key = [host, ...tls.chain.map((der) => der.toString('base64'))].join('\n');
-      let checked = budget.certificateChecks.get(key);
-      if (!checked) {
-        checked = checkServerCertificate({
-          chain: tls.chain,
-          host,
-          now: session.now(),
-          trust: budget.trust.anchors,
-          revocation: budget.revocation,
-          timeoutMs: budget.stepTimeout(),
-          signal: budget.signal,
-          ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy) } : {}),
-        });
-        budget.certificateChecks.set(key, checked);
-      }
-      const apply = (found: ServerCertificateSections): void => {
-        outcome.certificate = found.certificate;
-        outcome.certificateChecks = found.checks;
-        outcome.certificateAcceptable = found.acceptable;
-      };
-      apply(checked);
-      const online = checked.online;
-      if (online) {
-        pending.push(online.then(
-          (done) => {
-            apply(done);
-            outcome.revocation = done.revocation;
-          },
-          (error: unknown) => probeLog('online certificate checks failed: %s', (error as Error).message),
-        ));
-      }
-    }
-    // Beside the next steps, not after them: the SNI comparison costs the main path no round trip.
-    const sniComparison = session.compareSni && route.kind === 'direct' ? compareSni(target, outcome, sni, budget) : null;
-    if (sniComparison) {
-      // Never left rejected while the path goes on: an unexpected error here only loses the comparison.
-      pending.push(sniComparison.then(
-        (found) => void (outcome.sniComparison = found),
-        (error: unknown) => probeLog('SNI comparison failed: %s', (error as Error).message),
-      ));
-    }
-    if (!tls.socket) return outcome;
-    socket = tls.socket;
-
-    const reader = new StreamReader(socket);
-    const http = await httpStep(socket, reader, { host: target.host, timeoutMs: budget.stepTimeout(), signal: budget.signal, log });
-    record(http.step);
-    outcome.http = http.info;
-    if (http.step.status !== 'pass') return outcome;
-
-    channel = new SstpChannel(socket, reader, log);
-    const sstp = await sstpStep(channel, { timeoutMs: budget.stepTimeout(), signal: budget.signal });
-    record(sstp.step);
-    outcome.sstp = sstp.info;
-    let call: SstpCallState = 'open';
-    if (sstp.step.status === 'pass' && sstp.ack && !session.ppp) {
-      record(notApplicableStep('ppp', 'turned off (--no-ppp)'));
-    } else if (sstp.step.status === 'pass' && sstp.ack) {
-      const inside = await pppAndAuthSteps(channel, {
-        ack: sstp.ack,
-        leafDer: tls.chain[0] ?? null,
-        certificate: outcome.certificate,
-        tls: outcome.tls,
-        certificateAcceptable: outcome.certificateAcceptable ?? null,
-        host: sni ?? target.host,
-        now: session.now(),
-        enumerateAuth: session.enumerateAuth,
-        credentials: session.credentials,
-        insecure: session.insecure,
-        ...(session.bindingWaitMs !== undefined ? { bindingWaitMs: session.bindingWaitMs } : {}),
-        stepTimeout: () => budget.stepTimeout(),
-        signal: budget.signal,
-        log,
-      }, record);
-      outcome.ppp = inside.ppp;
-      outcome.auth = inside.auth;
-      call = inside.sstp;
-    }
-    if (call === 'aborted') {
-      // MS-SSTP §3.2.5.3: the receiver of an Abort answers with an Abort and closes.
-      channel.answerAbort();
-      sstp.info.teardown = 'closed';
-    } else if (call === 'closed') {
-      sstp.info.teardown = 'closed';
-    } else if (sstp.info.result === 'ack' || sstp.info.result === 'nak') {
-      sstp.info.teardown = await channel.disconnect(Math.min(DISCONNECT_WAIT_MS, budget.stepTimeout()), budget.signal);
-    } else if (sstp.info.result === 'abort') {
-      channel.answerAbort();
-      sstp.info.teardown = 'closed';
-    } else {
-      sstp.info.teardown = 'closed';
-    }
-    return outcome;
-  } finally {
-    if (channel) channel.close();
-    else if (socket) socket.destroy();
-    if (transport && !channel) transport.destroy();
-    // The report is built from this outcome: what runs beside the path (each bounded by its deadline) must be in.
-    await Promise.all(pending);
-  }
 }
 
 /** The PPP options of one walk: credentials only on the main path. */
@@ -491,18 +272,20 @@ function proxyInfo(choice: ProxyChoice, evidence: ProxyTunnelEvidence | null): P
   };
 }
 
+/** The steps in their fixed order: what ran, then what was skipped and why. */
 function assembleSteps(dns: StepResult, main: PathOutcome | null): StepResult[] {
   const byName = new Map<StepName, StepResult>([[dns.name, dns]]);
   for (const step of main?.steps ?? []) byName.set(step.name, step);
-  let failed = dns.status === 'fail';
+  let stopped: string | null = dns.status === 'fail' ? 'an earlier step failed' : dns.code === 'cancelled' ? 'the probe was cancelled' : null;
   return STEP_NAMES.map((name) => {
     const found = byName.get(name);
     if (found) {
-      if (found.status === 'fail') failed = true;
+      if (found.status === 'fail') stopped ??= 'an earlier step failed';
+      if (found.code === 'cancelled') stopped ??= 'the probe was cancelled';
       return found;
     }
     if (name === 'proxy') return notApplicableStep('proxy', 'no proxy in use');
-    if (failed) return skippedStep(name, 'an earlier step failed');
+    if (stopped) return skippedStep(name, stopped);
     if (name === 'ppp') return notApplicableStep(name, 'not requested');
     if (name === 'auth') return notApplicableStep(name, 'no credentials given (--user)');
     return skippedStep(name, null);
@@ -524,18 +307,4 @@ function summarizeAddress(address: AddressInfo, outcome: PathOutcome, own: Probe
 
 function validateTarget(target: Target): Target {
   return parseTarget(target.host.includes(':') ? `[${target.host}]` : target.host, target.port);
-}
-
-/** Maps with at most `limit` calls in flight; results keep input order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }

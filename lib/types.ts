@@ -103,7 +103,7 @@ export interface HttpInfo {
   headers: Record<string, string>;
 }
 
-export const SSTP_RESULTS = ['ack', 'nak', 'abort', 'timeout', 'closed', 'invalid'] as const;
+export const SSTP_RESULTS = ['ack', 'nak', 'abort', 'timeout', 'cancelled', 'closed', 'invalid'] as const;
 export type SstpResult = (typeof SSTP_RESULTS)[number];
 
 export interface SstpStatusInfo {
@@ -413,6 +413,12 @@ export interface ProbeReport {
   schemaVersion: 1;
   tool: { name: 'sstp-probe'; version: string };
   ok: boolean;
+  /**
+   * The caller cancelled the probe (AbortSignal, Ctrl-C) before it finished: the step in flight reads
+   * `cancelled`, later steps are skipped, and no cause is drawn from what was not seen. Absent in reports
+   * from before 0.2 (read it as false).
+   */
+  cancelled?: boolean;
   target: Target;
   startedAt: string;
   durationMs: number;

@@ -6,7 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
-import { probe, walkPath } from '../lib/probe.js';
+import { probe } from '../lib/probe.js';
+import { walkPath } from '../lib/path.js';
 import { prepareTrust } from '../lib/trust.js';
 import type { ProbeReport } from '../lib/types.js';
 import { createCertFactory } from '../fixtures/certs.js';
@@ -140,7 +141,7 @@ t.test('the walk tells the PPP step whether credentials may go: trusted, right n
       trust,
       revocation: true,
       certificateChecks: new Map(),
-      stepTimeout: () => STEP_MS,
+      stepBound: () => ({ timeoutMs: STEP_MS, bound: 'step' }),
     }, () => {});
     t.equal(outcome.certificateAcceptable, acceptable, `${name}: ${acceptable ? 'acceptable' : 'not acceptable'}`);
     t.equal(outcome.certificateChecks?.acceptable, acceptable, `${name}: the report says the same`);

@@ -3,6 +3,7 @@
 // runs that never check revocation do not pay for it. A `dispatcher` (e.g. a ProxyAgent) can be passed in.
 
 import type { Dispatcher } from 'undici';
+import { ProbeDeadlineReached } from '../endings.js';
 
 export const FETCH_OUTCOMES = {
   ok: 'a 2xx answer within the size cap',
@@ -134,8 +135,13 @@ export async function fetchBounded(url: string, options: FetchOptions = {}): Pro
       return done('ok', { httpStatus: res.statusCode, contentType, body: Buffer.concat(parts) });
     }
   } catch (error) {
-    const outcome = timedOut ? 'timeout' : options.signal?.aborted ? 'aborted' : classify(error);
-    return done(outcome, { detail: outcome === 'timeout' ? `no answer within ${timeoutMs} ms` : describeError(error) });
+    // The probe's own deadline cutting the fetch short is a timeout of ours, not a failure of the server.
+    const probeDeadline = options.signal?.reason instanceof ProbeDeadlineReached ? options.signal.reason : null;
+    const outcome = timedOut || probeDeadline ? 'timeout' : options.signal?.aborted ? 'aborted' : classify(error);
+    const detail = probeDeadline
+      ? `the probe's overall deadline of ${probeDeadline.totalMs} ms ran out before an answer came`
+      : outcome === 'timeout' ? `no answer within ${Math.round(timeoutMs)} ms` : describeError(error);
+    return done(outcome, { detail });
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);

@@ -16,6 +16,7 @@ export const CAUSE_CATEGORIES = [
   'ppp',
   'auth',
   'addresses',
+  'probe',
 ] as const;
 export type CauseCategory = (typeof CAUSE_CATEGORIES)[number];
 
@@ -316,6 +317,15 @@ export const CAUSES = {
     evidence: 'report.addresses: mixed ok / failing entries, or different sha256 on working ones.',
     pageSection: PAGE_NETWORK,
     severity: 'error',
+    windowsError: null,
+  },
+  // --- the probe itself ---
+  'probe-cancelled': {
+    category: 'probe',
+    meaning: 'The probe was cancelled before it finished: what was not seen says nothing about the server.',
+    evidence: 'report.cancelled is true; the step in flight has code cancelled.',
+    pageSection: null,
+    severity: 'info',
     windowsError: null,
   },
 } as const satisfies Record<string, CauseSpec>;

@@ -18,7 +18,8 @@ export const sstpRule: Rule = {
     const sstp = f.report.sstp;
     const step = f.step('sstp');
     const result = sstp?.result ?? (step?.status === 'fail' ? step.code : null);
-    if (result === null) return [];
+    // A cancelled Call Connect Request says nothing about the server (probe-cancelled says it was cut short).
+    if (result === null || result === 'cancelled') return [];
 
     const serverSide = [
       'Look in the RRAS server\'s System event log for RasSstp events at the time of the probe.',
@@ -144,7 +145,7 @@ export const authRule: Rule = {
     const auth = f.report.auth;
     if (!auth) return [];
     // The probe itself withheld the credentials: the certificate findings say why, the server refused nothing.
-    if (f.step('auth')?.code === 'refused-untrusted-certificate') return [];
+    if (f.step('auth')?.code === 'refused-untrusted-certificate' || f.step('auth')?.code === 'cancelled') return [];
     const findings: Finding[] = [];
     const method = auth.protocol ? AUTH_PROTOCOL_NAMES[auth.protocol] : 'the offered method';
     if (auth.result !== 'success') {

@@ -39,7 +39,7 @@ export const tlsRule: Rule = {
   apply(f) {
     const tls = f.report.tls;
     const step = f.step('tls');
-    if (step?.status !== 'fail' && !tls?.failure) return [];
+    if (step?.status !== 'fail') return [];
     const failure = tls?.failure ?? step?.code ?? 'error';
     const detail = tls?.failureDetail ?? step?.detail ?? null;
     const address = f.report.connectedAddress ?? f.report.resolved[0]?.address ?? f.host;

@@ -9,6 +9,7 @@ import { httpRule } from './rules-http.js';
 import { dnsRule, proxyRule, tcpRule } from './rules-network.js';
 import { authRule, pppRule, sstpRule } from './rules-session.js';
 import { ipv6BindingRule, sniRule, tlsRule } from './rules-tls.js';
+import { cancelledRule } from './rules-probe.js';
 
 export const RULES: readonly Rule[] = [
   dnsRule,
@@ -29,4 +30,5 @@ export const RULES: readonly Rule[] = [
   sstpRule,
   pppRule,
   authRule,
+  cancelledRule,
 ];

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { AddressInfo, StepResult } from '../types.js';
+import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { DeadlineError, finishStep, withDeadline } from './result.js';
 
 /** The resolver seam: every A and AAAA address of a name. Tests inject their own. */
@@ -21,7 +22,7 @@ const NOT_FOUND_CODES = new Set(['ENOTFOUND', 'ENODATA', 'EAI_NONAME', 'EAI_NODA
 
 export async function dnsStep(
   host: string,
-  options: { resolver: Resolver; timeoutMs: number; signal?: AbortSignal },
+  options: StepBound & { resolver: Resolver; signal?: AbortSignal },
 ): Promise<DnsStepOutcome> {
   const startedAt = performance.now();
   const family = isIP(host);
@@ -41,8 +42,11 @@ export async function dnsStep(
     return { step: finishStep('dns', 'pass', 'resolved', startedAt, listed), addresses: unique };
   } catch (error) {
     if (error instanceof DeadlineError) {
-      const detail = error.reason === 'timeout' ? `no answer for ${host} within ${options.timeoutMs} ms` : 'cancelled';
-      return { step: finishStep('dns', 'fail', error.reason === 'timeout' ? 'timeout' : 'aborted', startedAt, detail), addresses: [] };
+      if (error.reason === 'timeout') {
+        return { step: finishStep('dns', 'fail', 'timeout', startedAt, `no answer for ${host} ${waitedWithin(options)}`), addresses: [] };
+      }
+      const ended = interruptionOf(options.signal, startedAt, `no answer for ${host}`);
+      return { step: finishStep('dns', ended.code === 'cancelled' ? 'skip' : 'fail', ended.code, startedAt, ended.detail), addresses: [] };
     }
     const code = (error as NodeJS.ErrnoException).code ?? 'ERROR';
     if (NOT_FOUND_CODES.has(code)) {

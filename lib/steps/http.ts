@@ -8,6 +8,7 @@ import {
   type HttpResponseHead,
 } from '../codec/http.js';
 import type { StreamReader } from '../net/stream-reader.js';
+import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
 // MS-SSTP §3.2.5.1: one SSTP_DUPLEX_POST, answered by "200" with Content-Length 2^64-1 (or none). The bytes
@@ -24,7 +25,7 @@ export interface HttpStepOutcome {
 export async function httpStep(
   socket: TLSSocket,
   reader: StreamReader,
-  options: { host: string; timeoutMs: number; signal?: AbortSignal; log?: (message: string) => void },
+  options: StepBound & { host: string; signal?: AbortSignal; log?: (message: string) => void },
 ): Promise<HttpStepOutcome> {
   const startedAt = performance.now();
   const request = buildDuplexPostRequest({ host: options.host });
@@ -35,13 +36,15 @@ export async function httpStep(
   if (!read.ok) {
     switch (read.reason) {
       case 'timeout':
-        return { step: finishStep('http', 'fail', 'timeout', startedAt, `no HTTP response within ${options.timeoutMs} ms`), info: null, correlationId };
+        return { step: finishStep('http', 'fail', 'timeout', startedAt, `no HTTP response ${waitedWithin(options)}`), info: null, correlationId };
       case 'reset':
         return { step: finishStep('http', 'fail', 'reset', startedAt, 'the server reset the connection instead of answering the request'), info: null, correlationId };
       case 'closed':
         return { step: finishStep('http', 'fail', 'closed', startedAt, 'the server closed the connection without an HTTP response'), info: null, correlationId };
-      case 'aborted':
-        return { step: finishStep('http', 'fail', 'aborted', startedAt, 'cancelled'), info: null, correlationId };
+      case 'aborted': {
+        const ended = interruptionOf(options.signal, startedAt, 'no HTTP response');
+        return { step: finishStep('http', ended.code === 'cancelled' ? 'skip' : 'fail', ended.code, startedAt, ended.detail), info: null, correlationId };
+      }
       case 'invalid':
         return { step: finishStep('http', 'fail', 'malformed', startedAt, `the reply is not an HTTP response: ${read.error?.message ?? 'unparsable'}`), info: null, correlationId };
     }

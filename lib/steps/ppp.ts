@@ -26,6 +26,7 @@ import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-cli
 import { certificateFitsHost } from '../cert/names.js';
 import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
 import type { SstpChannel } from './sstp.js';
+import { cancelledFromOutside, interruptionOf } from '../endings.js';
 import { finishStep, skippedStep } from './result.js';
 
 /** What the session needs from the SSTP channel (SstpChannel in the probe). */
@@ -65,7 +66,7 @@ export const DEFAULT_BINDING_WAIT_MS = 1_500;
 
 /** Why a phase ended early, in step-code terms. */
 interface Interruption {
-  code: 'timeout' | 'aborted' | 'closed' | 'abort' | 'invalid';
+  code: 'timeout' | 'cancelled' | 'closed' | 'abort' | 'invalid';
   detail: string;
 }
 
@@ -118,7 +119,7 @@ export async function pppSession(channel: PppChannel, options: PppSessionOptions
   while (!engine.done) {
     const read = await channel.readPacket(Math.max(0, deadline - Date.now()), options.signal);
     if (!read.ok) {
-      interruption = readFailure(read.reason, read.error, opened ? 'authentication' : 'LCP negotiation', timeoutMs);
+      interruption = readFailure(read.reason, read.error, opened ? 'authentication' : 'LCP negotiation', timeoutMs, options.signal, authStarted ?? pppStarted);
       if (read.reason === 'closed' || read.reason === 'reset' || read.reason === 'invalid') state = 'closed';
       break;
     }
@@ -154,7 +155,7 @@ export async function pppSession(channel: PppChannel, options: PppSessionOptions
     bindingVerdict = verdict.result;
     bindingDetail = verdict.detail;
     state = verdict.state;
-    if (verdict.cancelled) interruption = { code: 'aborted', detail: 'cancelled while waiting for the answer to Call Connected' };
+    if (verdict.cancelled && cancelledFromOutside(options.signal)) interruption = { code: 'cancelled', detail: 'cancelled from outside while waiting for the answer to Call Connected' };
   }
 
   // Leave PPP politely (RFC 1661 §5.5); the SSTP Call Disconnect follows in the probe.
@@ -424,7 +425,7 @@ function authOutcome(
       if (cb === null || !binding) return finishStep('auth', 'fail', 'binding-not-sent', startedAt, `${method} login accepted, but the Ack offered no usable crypto binding hash`);
       if (cb.result === 'rejected') return finishStep('auth', 'fail', 'binding-rejected', startedAt, `${method} login accepted, then the crypto binding was rejected: ${bindingDetail ?? 'Call Abort'}`);
       if (cb.result === 'not-sent') return finishStep('auth', 'fail', 'binding-not-sent', startedAt, `${method} login accepted, but Call Connected could not be built`);
-      if (interruption?.code === 'aborted') return finishStep('auth', 'fail', 'aborted', startedAt, interruption.detail);
+      if (interruption?.code === 'cancelled') return finishStep('auth', 'skip', 'cancelled', startedAt, interruption.detail);
       return finishStep('auth', 'pass', 'accepted', startedAt, `${method} login accepted; ${hashLabel(cb.hashProtocol)} crypto binding accepted`);
     }
     case 'failure':
@@ -442,12 +443,12 @@ function hashLabel(hash: BindingHash): string {
   return hash === 'sha256' ? 'SHA-256' : 'SHA-1';
 }
 
-function readFailure(reason: string, error: Error | null, phase: string, timeoutMs: number): Interruption {
+function readFailure(reason: string, error: Error | null, phase: string, timeoutMs: number, signal: AbortSignal | undefined, startedAt: number): Interruption {
   switch (reason) {
     case 'timeout':
-      return { code: 'timeout', detail: `no answer during ${phase} within ${timeoutMs} ms` };
+      return { code: 'timeout', detail: `no answer during ${phase} within ${Math.round(timeoutMs)} ms` };
     case 'aborted':
-      return { code: 'aborted', detail: 'cancelled' };
+      return interruptionOf(signal, startedAt, `no answer during ${phase}`);
     case 'invalid':
       return { code: 'invalid', detail: `the server sent bytes that are not SSTP during ${phase}: ${error?.message ?? 'undecodable'}` };
     default:

@@ -10,7 +10,9 @@ export function finishStep(
   startedAt: number,
   detail: string | null = null,
 ): StepResult {
-  return { name, status, durationMs: Math.max(0, Math.round(performance.now() - startedAt)), code, detail };
+  // A cancelled step says nothing about the server: it is not a failure, and nothing after it runs.
+  const shown = code === 'cancelled' ? 'skip' : status;
+  return { name, status: shown, durationMs: Math.max(0, Math.round(performance.now() - startedAt)), code, detail };
 }
 
 /** A step that did not run because an earlier one failed. */

@@ -19,6 +19,7 @@ import {
   type SstpPacket,
 } from '../codec/sstp.js';
 import type { ReadOutcome, StreamReader } from '../net/stream-reader.js';
+import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
 /** The SSTP control channel over an established TLS socket: framed reads and the polite ways to leave. */
@@ -101,11 +102,11 @@ export interface SstpStepOutcome {
 /** Sends Call Connect Request and classifies the first control message the server answers with. */
 export async function sstpStep(
   channel: SstpChannel,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: StepBound & { signal?: AbortSignal },
 ): Promise<SstpStepOutcome> {
   const startedAt = performance.now();
   const info: SstpInfo = { result: 'timeout', hashProtocols: [], hashBitmask: null, status: [], detail: null, teardown: 'none' };
-  const done = (status: 'pass' | 'fail', code: string, detail: string, ack: SstpStepOutcome['ack'] = null): SstpStepOutcome => {
+  const done = (status: 'pass' | 'fail' | 'skip', code: string, detail: string, ack: SstpStepOutcome['ack'] = null): SstpStepOutcome => {
     info.detail = info.detail ?? detail;
     return { step: finishStep('sstp', status, code, startedAt, detail), info, ack };
   };
@@ -117,10 +118,12 @@ export async function sstpStep(
       switch (read.reason) {
         case 'timeout':
           info.result = 'timeout';
-          return done('fail', 'timeout', `no answer to Call Connect Request within ${options.timeoutMs} ms`);
-        case 'aborted':
-          info.result = 'timeout';
-          return done('fail', 'aborted', 'cancelled');
+          return done('fail', 'timeout', `no answer to Call Connect Request ${waitedWithin(options)}`);
+        case 'aborted': {
+          const ended = interruptionOf(options.signal, startedAt, 'no answer to Call Connect Request');
+          info.result = ended.code;
+          return done(ended.code === 'cancelled' ? 'skip' : 'fail', ended.code, ended.detail);
+        }
         case 'invalid':
           info.result = 'invalid';
           return done('fail', 'invalid', `the reply is not a valid SSTP packet: ${read.error?.message ?? 'undecodable'}`);

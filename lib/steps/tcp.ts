@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import type { StepResult } from '../types.js';
+import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
 export interface TcpStepOutcome {
@@ -13,7 +14,7 @@ const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EH
 export function tcpStep(
   address: string,
   port: number,
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: StepBound & { signal?: AbortSignal },
 ): Promise<TcpStepOutcome> {
   const startedAt = performance.now();
   const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
@@ -44,9 +45,12 @@ export function tcpStep(
         settle({ step: finishStep('tcp', 'fail', 'error', startedAt, `connecting to ${where} failed: ${code}`), socket: null });
       }
     };
-    const onAbort = (): void => settle({ step: finishStep('tcp', 'fail', 'aborted', startedAt, 'cancelled'), socket: null });
+    const onAbort = (): void => {
+      const ended = interruptionOf(options.signal, startedAt, `no answer from ${where}`);
+      settle({ step: finishStep('tcp', ended.code === 'cancelled' ? 'skip' : 'fail', ended.code, startedAt, ended.detail), socket: null });
+    };
     const timer = setTimeout(
-      () => settle({ step: finishStep('tcp', 'fail', 'timeout', startedAt, `no answer from ${where} within ${options.timeoutMs} ms (filtered?)`), socket: null }),
+      () => settle({ step: finishStep('tcp', 'fail', 'timeout', startedAt, `no answer from ${where} ${waitedWithin(options)} (filtered?)`), socket: null }),
       options.timeoutMs,
     );
     if (options.signal?.aborted) return onAbort();

@@ -1,6 +1,7 @@
 import { connect, createSecureContext, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { StepResult, TlsInfo } from '../types.js';
+import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
 // The TLS step connects the way an SSTP client does (SNI = the name dialled) but enforces nothing: the
@@ -31,9 +32,8 @@ export interface TlsStepOutcome {
 
 export function tlsStep(
   transport: Duplex,
-  options: {
+  options: StepBound & {
     sni: string | null;
-    timeoutMs: number;
     signal?: AbortSignal;
     /** A context from createTlsClientContext (the run's CAs and protocol policy), shared by its connections. */
     secureContext: SecureContext;
@@ -74,15 +74,18 @@ export function tlsStep(
       if (settled) return;
       info.failure = failure;
       info.failureDetail = detail;
-      settle({ step: finishStep('tls', 'fail', code, startedAt, detail), info, chain: [], socket: null });
+      settle({ step: finishStep('tls', code === 'cancelled' ? 'skip' : 'fail', code, startedAt, detail), info, chain: [], socket: null });
     };
     const onError = (error: NodeJS.ErrnoException): void => {
       const kind = classifyHandshakeError(error);
       fail(kind.failure, kind.code, kind.detail);
     };
-    const onAbort = (): void => fail('aborted', 'aborted', 'cancelled');
+    const onAbort = (): void => {
+      const ended = interruptionOf(options.signal, startedAt, 'no TLS handshake');
+      fail(ended.code, ended.code, ended.detail);
+    };
     const timer = setTimeout(
-      () => fail('timeout', 'timeout', `no TLS handshake within ${options.timeoutMs} ms`),
+      () => fail('timeout', 'timeout', `no TLS handshake ${waitedWithin(options)}`),
       options.timeoutMs,
     );
     if (options.signal?.aborted) return onAbort();

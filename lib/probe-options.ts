@@ -1,0 +1,27 @@
+import { UsageError } from './errors.js';
+
+// The library checks its numeric options the way the CLI checks its flags, before any I/O: a bad value is a
+// UsageError, never a probe that ends at once or runs for ever.
+
+/** Under this, a whole probe cannot reach even a local server: the deadline would say nothing. */
+export const MIN_TIMEOUT_MS = 100;
+
+export interface NumericProbeOptions {
+  timeoutMs?: number;
+  stepTimeoutMs?: number;
+  addressConcurrency?: number;
+}
+
+export function validateProbeOptions(options: NumericProbeOptions): void {
+  wholeNumber('timeoutMs', options.timeoutMs, MIN_TIMEOUT_MS, ' ms (under that a probe cannot finish even against a local server)');
+  wholeNumber('stepTimeoutMs', options.stepTimeoutMs, 1, ' ms');
+  wholeNumber('addressConcurrency', options.addressConcurrency, 1, '');
+}
+
+/** Throws unless `value` is absent or a whole number from `min` up; `after` follows the minimum in the message. */
+export function wholeNumber(name: string, value: number | undefined, min: number, after: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`${name} must be a whole number of at least ${min}${after}, not ${String(value)}`);
+  }
+}
