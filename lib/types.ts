@@ -2,6 +2,9 @@
 // a step that did not run is present with status "skip", a section that was not reached is null.
 // Field names here are public API (schema/report.schema.json documents them): add, never rename.
 
+import type { NOT_RUN_CODES, STEP_CODE_TABLES } from './step-codes.js';
+import type { ProxyTunnelCode } from './proxy/connect.js';
+
 export const STEP_NAMES = ['dns', 'tcp', 'proxy', 'tls', 'http', 'sstp', 'ppp', 'auth'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
@@ -11,14 +14,23 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 export const SEVERITIES = ['error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-/** One network hop. `code` is stable and machine-readable; `detail` is for humans. */
-export interface StepResult {
-  name: StepName;
+/** The codes one step can end with (lib/step-codes.ts has each with its meaning). */
+export type StepCodeOf<N extends StepName> =
+  | (N extends keyof typeof STEP_CODE_TABLES ? keyof (typeof STEP_CODE_TABLES)[N] : ProxyTunnelCode | 'cancelled')
+  | keyof typeof NOT_RUN_CODES;
+
+/** One network hop. `code` is stable and machine-readable, from the step's own table; `detail` is for humans. */
+export interface StepResultOf<N extends StepName> {
+  name: N;
   status: StepStatus;
   durationMs: number;
-  code: string;
+  code: StepCodeOf<N>;
   detail: string | null;
 }
+
+/** A step result, discriminated by `name`: `step.name === 'tls'` narrows `code` to the TLS codes. */
+export type StepResult = { [N in StepName]: StepResultOf<N> }[StepName];
+export type StepCode = StepResult['code'];
 
 export interface Target {
   host: string;
@@ -47,11 +59,15 @@ export interface TlsInfo {
   cipher: string | null;
   /** Node's verification verdict: null when the chain verified, else its code (e.g. SELF_SIGNED_CERT_IN_CHAIN). */
   authorizationError: string | null;
-  /** Set when the handshake failed: "reset", "alert", "closed", "timeout", "error". */
-  failure: string | null;
-  /** TLS alert description or error message observed during a failed handshake. */
+  /** Set when the handshake failed: the tls step's code (lib/step-codes.ts TLS_CODES), null when it did not fail. */
+  failure: TlsFailure | null;
+  /** The failure in words, for people (rules read `failure` and `alert`, never this). */
   failureDetail: string | null;
+  /** The TLS alert the server sent, as OpenSSL names it ("handshake failure", "protocol version"), or null. */
+  alert?: string | null;
 }
+
+export type TlsFailure = Exclude<StepCodeOf<'tls'>, 'established' | 'skipped' | 'not-applicable'>;
 
 export interface ChainCertificate {
   subject: string;

@@ -19,7 +19,7 @@ function report(host: string, port: number, options: { findings?: Finding[]; fai
     durationMs: 1,
     code: options.failedStep?.[0] === name ? options.failedStep[1] : 'ok',
     detail: 'line one\nline two',
-  }));
+  }) as StepResult);
   return {
     schemaVersion: 1,
     tool: { name: 'sstp-probe', version: '0.0.0' },

@@ -223,7 +223,7 @@ export const CAUSES = {
   'http-no-response': {
     category: 'http',
     meaning: 'The operation to receive the HTTP response failed: the server timed out, reset or closed after SSTP_DUPLEX_POST.',
-    evidence: 'http step codes no-response, timeout, closed, reset.',
+    evidence: 'http step codes timeout, partial, closed, reset.',
     pageSection: 'Diagnose: the operation to receive the HTTP response has failed',
     severity: 'error',
     windowsError: null,

@@ -14,7 +14,7 @@ export const SSTP_CONTENT_LENGTH = '18446744073709551615';
 function versionToken(version: string): string {
   return /^HTTP\//i.test(version) ? version.toUpperCase() : `HTTP/${version}`;
 }
-const NO_RESPONSE_CODES: readonly string[] = ['no-response', 'timeout', 'closed', 'reset'];
+const NO_RESPONSE_CODES: readonly string[] = ['timeout', 'partial', 'closed', 'reset'];
 
 /** Who answered, from the Server header, in words. */
 function responder(server: string | null): { who: string; isHttpSys: boolean } {
@@ -79,8 +79,10 @@ export const httpRule: Rule = {
       const code = step?.code ?? 'error';
       if (NO_RESPONSE_CODES.includes(code)) {
         const what =
-          code === 'timeout' || code === 'no-response'
+          code === 'timeout'
             ? 'sent no HTTP response in time'
+            : code === 'partial'
+              ? 'began an HTTP response but did not finish it in time'
             : code === 'reset'
               ? 'reset the connection'
               : 'closed the connection without answering';

@@ -19,10 +19,10 @@ import {
 } from './remediation.js';
 import type { Rule } from './rule.js';
 
-const PROTOCOL_ALERT = /protocol.?version|unsupported.?protocol|wrong.?version|no.?protocols?.?available|tlsv1 alert protocol/i;
-const CIPHER_ALERT = /handshake.?failure|no.?shared.?cipher|insufficient.?security|cipher/i;
-const INTERNAL_ALERT = /internal.?error/i;
-const NOT_TLS = /wrong version number|http request|packet length too long|unknown protocol|record layer failure/i;
+// TLS alert descriptions (RFC 8446 §6.2, as OpenSSL names them in TlsInfo.alert) grouped by what they mean here.
+const PROTOCOL_ALERTS: ReadonlySet<string> = new Set(['protocol version']);
+const CIPHER_ALERTS: ReadonlySet<string> = new Set(['handshake failure', 'insufficient security']);
+const KEY_ALERTS: ReadonlySet<string> = new Set(['internal error']);
 
 /** Whether the evidence says the server uses a hostnameport (SNI) binding for this host. */
 function usesHostBinding(f: Facts): boolean {
@@ -40,29 +40,36 @@ export const tlsRule: Rule = {
     const tls = f.report.tls;
     const step = f.step('tls');
     if (step?.status !== 'fail') return [];
-    const failure = tls?.failure ?? step?.code ?? 'error';
-    const detail = tls?.failureDetail ?? step?.detail ?? null;
+    const failure = tls?.failure ?? (step.code === 'skipped' || step.code === 'not-applicable' || step.code === 'established' ? 'error' : step.code);
+    const detail = tls?.failureDetail ?? step.detail;
     const address = f.report.connectedAddress ?? f.report.resolved[0]?.address ?? f.host;
     const endpoint = hostPort(address, f.port);
     const sni = tls?.sni ?? null;
     const where = sni ? `${endpoint} or for the host name ${sni}:${f.port}` : endpoint;
-    // "the server sent a TLS alert: handshake failure" -> "handshake failure"
-    const alert = detail ? detail.replace(/^.*?\balert\b:?\s*/i, '') || detail : null;
+    const alert = tls?.alert ?? null;
+    const proxy = f.viaProxy ? (f.report.proxy?.url ?? 'the proxy') : null;
     const netshGiven = f.context.netshBindings !== undefined;
     const hostForBinding = usesHostBinding(f) ? f.sniHost : null;
 
     let observed: string;
-    let kind: 'binding' | 'protocol' | 'cipher' | 'key' | 'not-tls' | 'silent' | 'other';
-    if (failure === 'reset' || failure === 'closed') {
+    let kind: 'binding' | 'protocol' | 'cipher' | 'key' | 'not-tls' | 'silent' | 'tunnel' | 'size' | 'other';
+    if (proxy && (failure === 'reset' || failure === 'closed' || failure === 'timeout')) {
+      // Through a proxy the client never sees the server's TCP: a tunnel that closes or stays silent right
+      // after "200" is first of all the proxy's doing (a policy that allows CONNECT but not this traffic).
+      kind = 'tunnel';
+      observed = failure === 'timeout'
+        ? `The proxy ${proxy} answered CONNECT with 200, then nothing came back through the tunnel in time: the proxy may hold or filter the tunnel (TLS inspection, a policy on the destination), or the server behind it does not answer TLS`
+        : `The proxy ${proxy} answered CONNECT with 200, then the tunnel was ${failure === 'reset' ? 'reset' : 'closed'} during the TLS handshake: the proxy may refuse this traffic after accepting the tunnel, or HTTP.SYS on the server has no certificate bound for ${where}`;
+    } else if (failure === 'reset' || failure === 'closed') {
       kind = 'binding';
       observed = `The server ${failure === 'reset' ? 'reset' : 'closed'} the connection during the TLS handshake${sni ? ` (SNI ${sni} sent)` : ' (no SNI sent)'}: typically HTTP.SYS has no certificate bound for ${where}`;
-    } else if (failure === 'alert' && detail && PROTOCOL_ALERT.test(detail)) {
+    } else if (failure === 'alert' && alert !== null && PROTOCOL_ALERTS.has(alert)) {
       kind = 'protocol';
       observed = `The server ended the handshake with a TLS alert (${alert}): client and server share no TLS protocol version`;
-    } else if (failure === 'alert' && detail && INTERNAL_ALERT.test(detail)) {
+    } else if (failure === 'alert' && alert !== null && KEY_ALERTS.has(alert)) {
       kind = 'key';
       observed = `The server ended the handshake with an internal_error alert: the bound certificate's private key is often unusable (missing, or not readable by the system)`;
-    } else if (failure === 'alert' && detail && CIPHER_ALERT.test(detail)) {
+    } else if (failure === 'alert' && alert !== null && CIPHER_ALERTS.has(alert)) {
       kind = 'cipher';
       observed = `The server ended the handshake with a TLS alert (${alert}): client and server share no cipher suite (or protocol version)`;
     } else if (failure === 'protocol') {
@@ -71,12 +78,15 @@ export const tlsRule: Rule = {
     } else if (failure === 'timeout') {
       kind = 'silent';
       observed = `The server accepted TCP on ${endpoint} but sent no TLS answer in time: the port may lead to a service that does not speak TLS, or a device in the path holds the connection`;
-    } else if (failure === 'not-tls' || (detail && NOT_TLS.test(detail))) {
+    } else if (failure === 'not-tls') {
       kind = 'not-tls';
-      observed = `${endpoint} answers, but not with TLS${failure === 'not-tls' || !detail ? '' : ` (${detail})`}: plain HTTP or another protocol listens on port ${f.port}`;
+      observed = `${proxy ? `Through the proxy ${proxy}, ${endpoint}` : endpoint} answers, but not with TLS: plain HTTP or another protocol listens on port ${f.port}`;
+    } else if (failure === 'chain-too-large') {
+      kind = 'size';
+      observed = 'The certificate chain is larger than a client accepts: the server sends too many or too large certificates in its handshake';
     } else {
       kind = 'other';
-      observed = `The TLS handshake with ${endpoint} failed (${failure}${detail ? `: ${detail}` : ''})`;
+      observed = `The TLS handshake with ${endpoint} failed${detail ? `: ${detail}` : ''}`;
     }
 
     let bindingNote: string | null = null;
@@ -88,8 +98,21 @@ export const tlsRule: Rule = {
 
     const sha1 = knownSha1(f);
     const remediation: string[] = [];
+    if (kind === 'tunnel') {
+      remediation.push(
+        `Check the proxy's log for the CONNECT to ${hostPort(f.host, f.port)}: whether it closed or held the tunnel, and why (TLS inspection, a destination or category policy, a limit on tunnel length).`,
+        `If the proxy inspects TLS, exempt ${f.host} from inspection: SSTP needs the server's own certificate end to end.`,
+        `To tell the proxy from the server, probe ${hostPort(f.host, f.port)} from a network without the proxy (--no-proxy).`,
+      );
+    }
+    if (kind === 'size') {
+      remediation.push(
+        'Send only the leaf and its intermediates: remove extra or duplicate certificates from the chain the server presents (the root need not be sent).',
+        'Prefer a shorter chain or smaller keys if the CA offers one.',
+      );
+    }
     if (bindingNote) remediation.push(bindingNote);
-    if (kind === 'binding' || kind === 'key' || kind === 'other') {
+    if (kind === 'binding' || kind === 'key' || kind === 'other' || kind === 'tunnel') {
       remediation.push(...netshShowCommands(f.port, hostForBinding).map((c) => `On the RRAS server, list the binding: ${c}`));
       remediation.push(
         'In Routing and Remote Access → server Properties → Security → SSL Certificate Binding, select the certificate for SSTP (or bind it with netsh as below).',
@@ -102,7 +125,7 @@ export const tlsRule: Rule = {
         'Check the enabled cipher suites on the server (PowerShell Get-TlsCipherSuite) include ones the clients offer (ECDHE with AES-GCM).',
         'If a firewall or load balancer terminates or inspects TLS in front of RRAS, check its TLS versions and ciphers too.',
       );
-    } else {
+    } else if (kind === 'not-tls' || kind === 'silent') {
       remediation.push(
         `Check that port ${f.port} on the public address is forwarded to the RRAS server and not to another service.`,
         kind === 'not-tls'
@@ -117,7 +140,9 @@ export const tlsRule: Rule = {
         `${observed}.`,
         {
           failure,
+          alert,
           detail,
+          viaProxy: proxy !== null,
           sni,
           address,
           port: f.port,

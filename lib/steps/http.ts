@@ -35,8 +35,14 @@ export async function httpStep(
   const correlationId = request.correlationId;
   if (!read.ok) {
     switch (read.reason) {
-      case 'timeout':
+      case 'timeout': {
+        // Some bytes and then nothing: a trickling or stuck server, not a silent one.
+        if (reader.buffered > 0) {
+          const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+          return { step: finishStep('http', 'fail', 'partial', startedAt, `partial response, ${reader.buffered} bytes in ${seconds} s, no complete HTTP head ${waitedWithin(options)}`), info: null, correlationId };
+        }
         return { step: finishStep('http', 'fail', 'timeout', startedAt, `no HTTP response ${waitedWithin(options)}`), info: null, correlationId };
+      }
       case 'reset':
         return { step: finishStep('http', 'fail', 'reset', startedAt, 'the server reset the connection instead of answering the request'), info: null, correlationId };
       case 'closed':

@@ -1,15 +1,15 @@
-import type { StepName, StepResult, StepStatus } from '../types.js';
+import type { StepCodeOf, StepName, StepResult, StepResultOf, StepStatus } from '../types.js';
 
 // Every step ends in one of these shapes. A step that never ran still appears in the report, so a consumer
 // can index steps by name without checking for absence.
 
-export function finishStep(
-  name: StepName,
+export function finishStep<N extends StepName>(
+  name: N,
   status: StepStatus,
-  code: string,
+  code: StepCodeOf<N>,
   startedAt: number,
   detail: string | null = null,
-): StepResult {
+): StepResultOf<N> {
   // A cancelled step says nothing about the server: it is not a failure, and nothing after it runs.
   const shown = code === 'cancelled' ? 'skip' : status;
   return { name, status: shown, durationMs: Math.max(0, Math.round(performance.now() - startedAt)), code, detail };
@@ -17,12 +17,12 @@ export function finishStep(
 
 /** A step that did not run because an earlier one failed. */
 export function skippedStep(name: StepName, detail: string | null = null): StepResult {
-  return { name, status: 'skip', durationMs: 0, code: 'skipped', detail };
+  return { name, status: 'skip', durationMs: 0, code: 'skipped', detail } as StepResult;
 }
 
 /** A step that does not apply to this probe (no proxy configured, no credentials given). */
 export function notApplicableStep(name: StepName, detail: string): StepResult {
-  return { name, status: 'skip', durationMs: 0, code: 'not-applicable', detail };
+  return { name, status: 'skip', durationMs: 0, code: 'not-applicable', detail } as StepResult;
 }
 
 /** Rejects after `ms` with a recognisable timeout error, or when the signal aborts. */

@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import type { SstpInfo, SstpStatusInfo, StepResult } from '../types.js';
+import type { SstpInfo, SstpStatusInfo, StepCodeOf, StepResult } from '../types.js';
 import {
   ATTRIBUTE_ID,
   MESSAGE_TYPE,
@@ -106,7 +106,7 @@ export async function sstpStep(
 ): Promise<SstpStepOutcome> {
   const startedAt = performance.now();
   const info: SstpInfo = { result: 'timeout', hashProtocols: [], hashBitmask: null, status: [], detail: null, teardown: 'none' };
-  const done = (status: 'pass' | 'fail' | 'skip', code: string, detail: string, ack: SstpStepOutcome['ack'] = null): SstpStepOutcome => {
+  const done = (status: 'pass' | 'fail' | 'skip', code: StepCodeOf<'sstp'>, detail: string, ack: SstpStepOutcome['ack'] = null): SstpStepOutcome => {
     info.detail = info.detail ?? detail;
     return { step: finishStep('sstp', status, code, startedAt, detail), info, ack };
   };

@@ -1,6 +1,6 @@
 import { connect, createSecureContext, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import type { StepResult, TlsInfo } from '../types.js';
+import type { StepResult, TlsFailure, TlsInfo } from '../types.js';
 import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
@@ -47,6 +47,7 @@ export function tlsStep(
     authorizationError: null,
     failure: null,
     failureDetail: null,
+    alert: null,
   };
   return new Promise<TlsStepOutcome>((resolve) => {
     let settled = false;
@@ -70,28 +71,29 @@ export function tlsStep(
       }
       resolve(outcome);
     };
-    const fail = (failure: string, code: string, detail: string): void => {
+    const fail = (failure: TlsFailure, detail: string): void => {
       if (settled) return;
       info.failure = failure;
       info.failureDetail = detail;
-      settle({ step: finishStep('tls', code === 'cancelled' ? 'skip' : 'fail', code, startedAt, detail), info, chain: [], socket: null });
+      settle({ step: finishStep('tls', 'fail', failure, startedAt, detail), info, chain: [], socket: null });
     };
     const onError = (error: NodeJS.ErrnoException): void => {
       const kind = classifyHandshakeError(error);
-      fail(kind.failure, kind.code, kind.detail);
+      info.alert = kind.alert;
+      fail(kind.failure, kind.detail);
     };
     const onAbort = (): void => {
       const ended = interruptionOf(options.signal, startedAt, 'no TLS handshake');
-      fail(ended.code, ended.code, ended.detail);
+      fail(ended.code, ended.detail);
     };
     const timer = setTimeout(
-      () => fail('timeout', 'timeout', `no TLS handshake ${waitedWithin(options)}`),
+      () => fail('timeout', `no TLS handshake ${waitedWithin(options)}`),
       options.timeoutMs,
     );
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('error', onError);
-    socket.once('close', () => fail('closed', 'closed', 'the server closed the connection during the TLS handshake'));
+    socket.once('close', () => fail('closed', 'the server closed the connection during the TLS handshake'));
     socket.once('secureConnect', () => {
       info.protocol = socket.getProtocol() ?? null;
       info.cipher = socket.getCipher()?.name ?? null;
@@ -99,7 +101,7 @@ export function tlsStep(
       info.authorizationError = verdict ? String((verdict as NodeJS.ErrnoException).code ?? verdict) : null;
       const chain = peerChain(socket);
       if (chain.length === 0) {
-        fail('no-certificate', 'no-certificate', 'the server completed TLS without presenting a certificate');
+        fail('no-certificate', 'the server completed TLS without presenting a certificate');
         return;
       }
       const detail = `${info.protocol ?? '?'} ${info.cipher ?? '?'}${info.authorizationError ? `, not trusted by Node (${info.authorizationError})` : ''}`;
@@ -108,25 +110,31 @@ export function tlsStep(
   });
 }
 
-function classifyHandshakeError(error: NodeJS.ErrnoException): { failure: string; code: string; detail: string } {
+/** Node's handshake error as a failure kind, the alert it carries (if any) and words for people. */
+function classifyHandshakeError(error: NodeJS.ErrnoException): { failure: TlsFailure; alert: string | null; detail: string } {
   const message = error.message ?? String(error);
   if (error.code === 'ECONNRESET') {
     if (/before secure TLS connection/i.test(message)) {
-      return { failure: 'closed', code: 'closed', detail: 'the server closed the connection during the TLS handshake' };
+      return { failure: 'closed', alert: null, detail: 'the server closed the connection during the TLS handshake' };
     }
-    return { failure: 'reset', code: 'reset', detail: 'the server reset the connection during the TLS handshake (TCP RST)' };
+    return { failure: 'reset', alert: null, detail: 'the server reset the connection during the TLS handshake (TCP RST)' };
   }
+  // OpenSSL: "...:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:..." / "sslv3 alert handshake failure"
   const alert = /alert ([a-z ]+)/i.exec(message);
   if (alert) {
-    return { failure: 'alert', code: 'alert', detail: `the server sent a TLS alert: ${alert[1]!.trim()}` };
+    const name = alert[1]!.trim().toLowerCase();
+    return { failure: 'alert', alert: name, detail: `the server sent a TLS alert: ${name}` };
   }
-  if (error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || error.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(message)) {
-    return { failure: 'not-tls', code: 'not-tls', detail: 'the server answered with something that is not TLS (plain HTTP on this port?)' };
+  if (error.code === 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE' || /excessive message size/i.test(message)) {
+    return { failure: 'chain-too-large', alert: null, detail: 'the certificate chain is larger than a client accepts (the handshake message exceeds the TLS client\'s limit)' };
+  }
+  if (error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || error.code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i.test(message)) {
+    return { failure: 'not-tls', alert: null, detail: 'the server answered with something that is not TLS (plain HTTP on this port?)' };
   }
   if (/no protocols available|unsupported protocol|no shared cipher|version too low/i.test(message)) {
-    return { failure: 'protocol', code: 'protocol', detail: `no common TLS protocol or cipher: ${message}` };
+    return { failure: 'protocol', alert: null, detail: `no common TLS protocol or cipher: ${message}` };
   }
-  return { failure: 'error', code: 'error', detail: `TLS handshake failed: ${error.code ?? message}` };
+  return { failure: 'error', alert: null, detail: `TLS handshake failed: ${error.code ?? message}` };
 }
 
 function peerChain(socket: TLSSocket): Buffer[] {

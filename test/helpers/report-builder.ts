@@ -82,7 +82,7 @@ export function healthyReport(): ProbeReport {
       durationMs: skipped ? 0 : 12,
       code: passCode(name),
       detail: skipped ? 'not requested' : null,
-    };
+    } as StepResult;
   });
   return {
     schemaVersion: 1,
@@ -129,9 +129,9 @@ export function healthyReport(): ProbeReport {
 export function failAt(report: ProbeReport, name: StepName, code: string, detail: string | null = null, status: StepStatus = 'fail'): ProbeReport {
   const at = STEP_NAMES.indexOf(name);
   report.steps = report.steps.map((s) => {
-    if (s.name === name) return { ...s, status, code, detail };
+    if (s.name === name) return { ...s, status, code, detail } as StepResult;
     if (status === 'fail' && STEP_NAMES.indexOf(s.name) > at) {
-      return { ...s, status: 'skip', durationMs: 0, code: 'skipped', detail: `${name} failed` };
+      return { ...s, status: 'skip', durationMs: 0, code: 'skipped', detail: `${name} failed` } as StepResult;
     }
     return s;
   });
