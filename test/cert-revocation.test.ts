@@ -142,7 +142,7 @@ t.test('CRL location unreachable: revocation offline (0x80092013), each URL says
   t.equal(leafAttempts[5]!.detail, 'CRL wrong-issuer');
   const found = findingsOf(r, [l, pki.intermediate]);
   t.same(found.map((f) => [f.cause, f.severity, f.evidence.windowsCode, f.evidence.reason]), [['cert-revocation-unreachable', 'error', '0x80092013', 'unreachable']]);
-  t.match(found[0]!.summary, new RegExp(`127\\.0\\.0\\.1:${port}/closed\\.crl is refused`));
+  t.match(found[0]!.summary, new RegExp(`127\\.0\\.0\\.1:${port}/closed\\.crl refuses the connection`));
   t.match(found[0]!.remediation.join('\n'), /has expired/);
   t.same(
     toRevocationInfo(r).sources.slice(0, 4).map((s) => [s.outcome, s.httpStatus]),

@@ -459,6 +459,9 @@ export const hashRule: Rule = {
     const differing = f.expected.filter((e) => e.value !== (e.algorithm === 'sha1' ? presented.sha1 : presented.sha256));
     if (differing.length === 0) return [];
     const expectedText = differing.map((e) => `${e.algorithm === 'sha1' ? 'SHA-1' : 'SHA-256'} ${e.value} (from ${e.source})`).join(' and ');
+    // Like with like: each expected hash is set against the presented hash of the same kind.
+    const kinds = new Set(differing.map((e) => e.algorithm));
+    const presentedText = [...kinds].map((kind) => (kind === 'sha1' ? `SHA-1 ${presented.sha1}` : `SHA-256 ${presented.sha256}`)).join(' and ');
     // Only the administrator's own expectation names the renewed certificate; a netsh hash is what is bound.
     const renewedSha1 = differing.find((e) => e.algorithm === 'sha1' && e.source.startsWith('--'))?.value ?? null;
     const host = f.binding?.kind === 'hostnameport' ? bindableHost(f.sniHost) : null;
@@ -466,7 +469,7 @@ export const hashRule: Rule = {
     return [
       makeFinding(
         'cert-hash-mismatch',
-        `The server presented SHA-1 ${presented.sha1} (issued by ${cert.issuer}), but ${expectedText} was expected: something other than the RRAS HTTPS listener answers, or the binding is stale. RRAS rejects the crypto binding after authentication when the hashes differ.`,
+        `The server presented ${presentedText} (issued by ${cert.issuer}), but ${expectedText} was expected: something other than the RRAS HTTPS listener answers, or the binding is stale. RRAS rejects the crypto binding after authentication when the hashes differ.`,
         {
           presentedSha1: presented.sha1,
           presentedSha256: presented.sha256,

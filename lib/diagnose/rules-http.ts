@@ -37,9 +37,13 @@ function pageCheck(f: Facts): string {
   return `Open ${sstpUrl(f.host, f.port)} in a browser from a client network (the Event 8 page's check): it shows which server and certificate answer the SSTP URL.`;
 }
 
-function statusMeaning(status: number, location: string | undefined): string {
+function statusMeaning(status: number, location: string | undefined, isHttpSys: boolean): string {
   if (status >= 300 && status < 400) {
     return `redirects the SSTP URL${location ? ` to ${location}` : ''}: a web server, captive portal or an SSTP server set to redirect non-SSTP requests answers instead of the SSTP listener`;
+  }
+  if (status === 401 && isHttpSys) {
+    // HTTP.SYS itself answered: no proxy in front, but a URL reservation with authentication on the server.
+    return 'asks for HTTP authentication from HTTP.SYS itself: another application on the server (IIS, a web service) registered this URL with authentication, so the request never reaches the SSTP listener';
   }
   if (status === 401) return 'asks for HTTP authentication: a pre-authenticating reverse proxy or web server sits in front of the SSTP listener';
   if (status === 403) return 'forbids the SSTP URL: a reverse proxy, WAF rule or web server access policy blocks it';
@@ -116,7 +120,7 @@ export const httpRule: Rule = {
         findings.push(
           makeFinding(
             'http-status',
-            `The HTTP exchange failed (${code}${step?.detail ? `: ${step.detail}` : ''}).`,
+            `The HTTP exchange failed${step?.detail ? `: ${step.detail}` : ''}.`,
             evidence,
             [pageCheck(f)],
           ),
@@ -203,7 +207,7 @@ export const httpRule: Rule = {
     findings.push(
       makeFinding(
         'http-status',
-        `The SSTP request got HTTP ${status}${h.reason ? ` ${h.reason}` : ''} from ${who}: it ${statusMeaning(status, h.headers['location'])}.`,
+        `The SSTP request got HTTP ${status}${h.reason ? ` ${h.reason}` : ''} from ${who}: it ${statusMeaning(status, h.headers['location'], isHttpSys)}.`,
         { ...evidence, ...(h.headers['location'] ? { location: h.headers['location'] } : {}) },
         [
           `Look up HTTP ${status} in the list of HTTP status codes (the page's https://go.microsoft.com/fwlink/?LinkID=82289) and in the logs of the device that answered.`,

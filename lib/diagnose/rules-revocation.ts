@@ -16,9 +16,28 @@ function sourceEvidence(s: RevocationSource): Record<string, unknown> {
   return { url: s.url, kind: s.kind, certificate: s.certificate ?? null, outcome: s.outcome, httpStatus: s.httpStatus ?? null, detail: s.detail };
 }
 
+/** What happened at one CRL / OCSP location, in words (the outcome code stays in the evidence). */
+const OUTCOME_WORDS: Record<RevocationSource['outcome'], string> = {
+  good: 'says the certificate is good',
+  revoked: 'lists the certificate as revoked',
+  unknown: 'does not know the certificate',
+  'http-status': 'answers with an HTTP error',
+  timeout: 'did not answer in time',
+  refused: 'refuses the connection',
+  dns: 'has a host name that does not resolve',
+  reset: 'reset or closed the connection',
+  'too-large': 'sent an answer larger than a client accepts',
+  'unsupported-scheme': 'is not an HTTP location a client can reach',
+  aborted: 'was not asked (the probe was stopped)',
+  error: 'could not be fetched',
+  'parse-error': 'sent something that is not a CRL or OCSP answer',
+  invalid: 'sent an answer that does not validate (expired, or not signed by the issuer)',
+  'no-issuer': 'could not be checked: the issuing CA certificate was not found',
+};
+
 function describeSource(s: RevocationSource): string {
-  const status = s.httpStatus ? ` ${s.httpStatus}` : '';
-  return `${s.kind.toUpperCase()} ${s.url} is ${s.outcome}${status}`;
+  const status = s.httpStatus ? ` (HTTP ${s.httpStatus})` : '';
+  return `${s.kind.toUpperCase()} ${s.url} ${OUTCOME_WORDS[s.outcome] ?? 'failed'}${status}`;
 }
 
 function reissue(f: Facts, why: string): string[] {
@@ -65,6 +84,9 @@ export const revocationRule: Rule = {
       ];
     }
 
+    // Turned off (--no-revocation): nothing about revocation is judged, the missing locations included.
+    if (rev?.verdict === 'not-checked' && rev.sources.length === 0) return [];
+
     if (lacksSources(f, cert)) {
       const checks = f.report.certificateChecks;
       const leafSources = checks?.revocationSources.certificates[0];
@@ -99,7 +121,7 @@ export const revocationRule: Rule = {
           { ...base, reason: 'unreachable', windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE, sources },
           [
             'Publish the CRL (and OCSP responder, if any) at the URLs in the certificate so that clients reach them from the Internet, over HTTP, without authentication.',
-            ...failing.map((s) => `Make ${s.url} reachable from client networks (now: ${s.outcome}${s.httpStatus ? ` ${s.httpStatus}` : ''}${s.detail ? `, ${s.detail}` : ''}).`),
+            ...failing.map((s) => `Make ${s.url} reachable from client networks (now it ${OUTCOME_WORDS[s.outcome] ?? 'fails'}${s.httpStatus ? `, HTTP ${s.httpStatus}` : ''}${s.detail ? `: ${s.detail}` : ''}).`),
             stale
               ? 'The CRL that was reached has expired: publish a fresh one on the CA (certutil -CRL) and copy it to the web location.'
               : 'If the CRL has expired, publish a fresh one on the CA (certutil -CRL) and copy it to the web location.',

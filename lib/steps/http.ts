@@ -64,8 +64,10 @@ export async function httpStep(
   if (info.version !== '1.1') {
     return { step: finishStep('http', 'fail', 'version', startedAt, `the server answered HTTP/${info.version}; SSTP requires HTTP/1.1`), info, correlationId };
   }
-  if (info.contentLength !== null && !isSstpContentLength(info.contentLength)) {
-    return { step: finishStep('http', 'fail', 'bad-content-length', startedAt, `200 with Content-Length ${info.contentLength}, not the 18446744073709551615 an SSTP server sends`), info, correlationId };
+  // MS-SSTP §3.2.5.1: the server's 200 carries Content-Length 2^64-1; a 200 without it is a web server's page.
+  if (info.contentLength === null || !isSstpContentLength(info.contentLength)) {
+    const had = info.contentLength === null ? 'no Content-Length' : `Content-Length ${info.contentLength}`;
+    return { step: finishStep('http', 'fail', 'bad-content-length', startedAt, `200 with ${had}, not the 18446744073709551615 an SSTP server sends`), info, correlationId };
   }
   return { step: finishStep('http', 'pass', 'sstp-ok', startedAt, `HTTP/1.1 200${info.server ? ` from ${info.server}` : ''}`), info, correlationId };
 }
