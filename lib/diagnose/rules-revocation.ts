@@ -84,9 +84,6 @@ export const revocationRule: Rule = {
       ];
     }
 
-    // Turned off (--no-revocation): nothing about revocation is judged, the missing locations included.
-    if (rev?.verdict === 'not-checked' && rev.sources.length === 0) return [];
-
     if (lacksSources(f, cert)) {
       const checks = f.report.certificateChecks;
       const leafSources = checks?.revocationSources.certificates[0];
