@@ -1,4 +1,4 @@
-// The HTTP exchange that opens an SSTP tunnel (MS-SSTP §2.2.1 and §3.2.5.1; reference §1):
+// The HTTP exchange that opens an SSTP tunnel (MS-SSTP §2.2.1 and §3.2.5.1):
 // one SSTP_DUPLEX_POST request with a 2^64−1 Content-Length and no body, answered by a bare
 // response head, after which both directions carry SSTP packets.
 //
@@ -48,7 +48,7 @@ function hostHeaderValue(host: string): string {
 }
 
 /**
- * The request that opens the tunnel (reference §1.1):
+ * The request that opens the tunnel:
  * ```
  * SSTP_DUPLEX_POST /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ HTTP/1.1
  * Host: <host>
@@ -192,7 +192,7 @@ const STATUS_LINE = /^HTTP\/(\d+(?:\.\d+)?) +(\d{3})(?:[ \t]+(.*))?$/;
 const HTTP_PREFIX = Buffer.from('HTTP/', 'latin1');
 
 /**
- * Parse a response head from the start of `buffer` (reference §1.2). Accepts a missing reason
+ * Parse a response head from the start of `buffer`. Accepts a missing reason
  * phrase (`HTTP/1.1 200`) and LF-only line ends. Returns `{complete: false}` until the blank line
  * arrives; then the head and `rest`, the bytes after it (a view into `buffer`).
  *

@@ -1,5 +1,5 @@
 // PPP as SSTP carries it: each SSTP data packet holds exactly one PPP frame in synchronous form
-// (no HDLC flags, escaping or FCS; MS-SSTP §2.2.4, reference §4.1). This module turns those frames
+// (no HDLC flags, escaping or FCS; MS-SSTP §2.2.4). This module turns those frames
 // and the control protocols the probe speaks (LCP, PAP, CHAP incl. MS-CHAPv2, IPCP) into plain
 // objects and back. It is pure: no I/O, no state. We always encode `FF 03` and a 2-byte protocol
 // (some servers reject anything else) and decode leniently (address/control and protocol
@@ -23,7 +23,7 @@ function nameOf(table: Readonly<Record<string, number>>, value: number, digits =
 // ---------------------------------------------------------------------------------------------
 // Frames
 
-/** PPP protocol numbers seen over SSTP (reference §4.1; IANA PPP DLL protocol numbers). */
+/** PPP protocol numbers seen over SSTP (IANA PPP DLL protocol numbers). */
 export const PPP_PROTOCOLS = {
   IP: 0x0021,
   IPV6: 0x0057,
@@ -50,7 +50,7 @@ export interface PppFrame {
 }
 
 /**
- * One PPP frame as sent in an SSTP data packet (RFC 1661 §2, reference §4.1):
+ * One PPP frame as sent in an SSTP data packet (RFC 1661 §2):
  *
  *   FF        address (all stations)
  *   03        control (unnumbered information)
@@ -303,7 +303,7 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 export type AuthMethodName = AuthMethod | `UNKNOWN(${string})`;
 
 /**
- * The method an Auth-Protocol option asks for (reference §4.2):
+ * The method an Auth-Protocol option asks for:
  *   PAP `C0 23`; EAP `C2 27`; CHAP `C2 23 <algorithm>` with 05 MD5, 80 MS-CHAP, 81 MS-CHAPv2.
  * Anything else is `UNKNOWN(0x<option data>)`.
  */
@@ -547,7 +547,7 @@ export function decodeMsChapV2ResponseValue(value: Uint8Array, baseOffset = 0): 
   return { peerChallenge, ntResponse, flags: r.u8('flags') };
 }
 
-/** MS-CHAP error codes in `E=` (RFC 2759 §6, reference §4.4). */
+/** MS-CHAP error codes in `E=` (RFC 2759 §6). */
 export const MSCHAP_ERRORS = {
   ERROR_RESTRICTED_LOGON_HOURS: 646,
   ERROR_ACCT_DISABLED: 647,

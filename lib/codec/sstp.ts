@@ -3,7 +3,7 @@
 // Strategy: the framer (splitPacket) only looks at the 4-byte header so a stream can be cut into
 // packets without understanding them; decodePacket then reads one whole packet through a
 // bounds-checked ByteReader, so any inconsistency becomes a DecodeError naming the field and offset.
-// Decoding is lenient where real servers deviate from the spec (reference §2.6) and keeps what it
+// Decoding is lenient where real servers deviate from the spec and keeps what it
 // does not understand verbatim, so encodePacket(decodePacket(b)) reproduces b (reserved bits aside).
 
 import { ByteReader, DecodeError } from './reader.js';
@@ -371,7 +371,7 @@ function decodeAttribute(r: ByteReader, bytes: Uint8Array, messageType: number, 
       }
       break;
   }
-  // sorz puts the AttribID in the attribute-ID byte of a bare 4-byte status (reference §2.6).
+  // sorz puts the AttribID in the attribute-ID byte of a bare 4-byte status.
   if (valueLength === 4 && id <= ATTRIBUTE_ID.ENCAPSULATED_PROTOCOL_ID && STATUS_MESSAGES.has(messageType)) {
     return {
       id: ATTRIBUTE_ID.STATUS_INFO,

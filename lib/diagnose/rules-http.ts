@@ -1,4 +1,4 @@
-// Rules for the SSTP_DUPLEX_POST exchange (MS-SSTP §3.2.4.1 / reference §1). RRAS answers through
+// Rules for the SSTP_DUPLEX_POST exchange (MS-SSTP §3.2.4.1). RRAS answers through
 // HTTP.SYS with a bare "HTTP/1.1 200" and Content-Length 18446744073709551615; anything else tells us
 // who answered instead (the Server header) and how far the request got.
 

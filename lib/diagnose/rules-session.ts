@@ -1,6 +1,6 @@
 // Rules for what happens inside the tunnel: the SSTP control handshake (MS-SSTP §3.2.5: Call Connect
 // Request → Ack, or NAK / Abort), PPP link negotiation (RFC 1661) and, when credentials were given,
-// authentication and the crypto binding (MS-SSTP §3.2.5.2 / reference §3).
+// authentication and the crypto binding (MS-SSTP §3.2.5.2).
 
 import { AUTH_PROTOCOL_NAMES, type Finding, type SstpStatusInfo } from '../types.js';
 import { makeFinding } from './causes.js';

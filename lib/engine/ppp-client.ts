@@ -58,6 +58,7 @@ import {
   type DescribedOption,
   type LcpPacket,
   type PppOption,
+  LCP_CODES,
 } from '../codec/ppp.js';
 import type { AuthInfo, PppInfo } from '../types.js';
 
@@ -287,7 +288,7 @@ export class PppClient {
     if (this.#stop === null) this.expire();
     if (!this.#closed && !this.#terminateSent && this.#phase !== 'idle') {
       this.#terminateSent = true;
-      this.#out.lcp({ kind: 'terminate', code: 5, id: this.#out.takeId(), data: Buffer.alloc(0) });
+      this.#out.lcp({ kind: 'terminate', code: LCP_CODES.TERMINATE_REQUEST, id: this.#out.takeId(), data: Buffer.alloc(0) });
     }
     return this.#flush().send;
   }
@@ -322,17 +323,17 @@ export class PppClient {
   #onLcp(p: LcpPacket): void {
     switch (p.kind) {
       case 'configure':
-        if (p.code === 1) this.#onConfigureRequest(p.id, p.options);
+        if (p.code === LCP_CODES.CONFIGURE_REQUEST) this.#onConfigureRequest(p.id, p.options);
         else if (p.id === this.#ourRequestId) this.#onConfigureReply(p.code, p.options);
         return;
       case 'terminate':
-        if (p.code === 5) this.#onTerminateRequest(p.id, p.data);
+        if (p.code === LCP_CODES.TERMINATE_REQUEST) this.#onTerminateRequest(p.id, p.data);
         else if (this.#terminateSent) this.#closed = true;
         return;
       case 'echo':
         // Echo-Reply carries our magic (RFC 1661 §5.8); only meaningful once LCP is open.
-        if (p.code === 9 && this.#opened && !this.#closed) {
-          this.#out.lcp({ kind: 'echo', code: 10, id: p.id, magic: this.#magic, data: p.data });
+        if (p.code === LCP_CODES.ECHO_REQUEST && this.#opened && !this.#closed) {
+          this.#out.lcp({ kind: 'echo', code: LCP_CODES.ECHO_REPLY, id: p.id, magic: this.#magic, data: p.data });
         }
         return;
       case 'code-reject':
@@ -341,7 +342,7 @@ export class PppClient {
         return;
       case 'unknown':
         // RFC 1661 §5.6: answer an unknown code with Code-Reject carrying the packet.
-        this.#out.lcp({ kind: 'code-reject', code: 7, id: this.#out.takeId(), rejected: encodeLcpPacket(p) });
+        this.#out.lcp({ kind: 'code-reject', code: LCP_CODES.CODE_REJECT, id: this.#out.takeId(), rejected: encodeLcpPacket(p) });
     }
   }
 
@@ -367,7 +368,7 @@ export class PppClient {
     else this.#learnOffers(id, method, repeated);
   }
 
-  /** Credential-less: read the offer, optionally Nak for the next one (reference §4.3). */
+  /** Credential-less: read the offer, optionally Nak for the next one (RFC 1661 §5.3). */
   #learnOffers(id: number, method: AuthMethodName | null, repeated: boolean): void {
     if (!this.#enumerate) return this.#finish('offer-read');
     if (repeated) return this.#finish('server-repeated');
@@ -384,7 +385,7 @@ export class PppClient {
     if (unacceptable.length > 0) {
       // RFC 1661 §5.4: Configure-Reject lists the unacceptable options, verbatim, and nothing else.
       this.#events.push({ type: 'lcp-rejected-options', options: unacceptable.map((o) => describeLcpOption(o)) });
-      this.#out.lcp({ kind: 'configure', code: 4, id, options: unacceptable });
+      this.#out.lcp({ kind: 'configure', code: LCP_CODES.CONFIGURE_REJECT, id, options: unacceptable });
       return;
     }
     if (method !== null && !(isClientMethod(method) && this.#methods.includes(method))) {
@@ -400,7 +401,7 @@ export class PppClient {
       return;
     }
     this.#method = method;
-    this.#out.lcp({ kind: 'configure', code: 2, id, options });
+    this.#out.lcp({ kind: 'configure', code: LCP_CODES.CONFIGURE_ACK, id, options });
     this.#peerAcked = true;
     this.#maybeOpen();
   }
@@ -408,18 +409,18 @@ export class PppClient {
   #nakAuth(id: number, proposal: AuthMethod): void {
     this.#authRounds += 1;
     this.#events.push({ type: 'auth-nak-sent', proposed: proposal });
-    this.#out.lcp({ kind: 'configure', code: 3, id, options: [authProtocolOption(proposal)] });
+    this.#out.lcp({ kind: 'configure', code: LCP_CODES.CONFIGURE_NAK, id, options: [authProtocolOption(proposal)] });
   }
 
   /** The server's Ack / Nak / Reject of our Configure-Request (RFC 1661 §5.2-5.4). */
   #onConfigureReply(code: 2 | 3 | 4, options: PppOption[]): void {
-    if (code === 2) {
+    if (code === LCP_CODES.CONFIGURE_ACK) {
       this.#ourAcked = true;
       this.#maybeOpen();
       return;
     }
     if (this.#stop !== null) return;
-    if (code === 3) {
+    if (code === LCP_CODES.CONFIGURE_NAK) {
       for (const o of options) {
         const mru = readMru(o);
         if (mru !== null && mru >= 64) this.#ourOptions = this.#ourOptions.map((x) => (x.type === o.type ? mruOption(mru) : x));
@@ -447,7 +448,7 @@ export class PppClient {
     const reason = printable(data);
     this.#terminated = reason === null ? 'terminate-request' : `terminate-request: ${reason}`;
     this.#events.push({ type: 'terminated', reason });
-    this.#out.lcp({ kind: 'terminate', code: 6, id, data: Buffer.alloc(0) });
+    this.#out.lcp({ kind: 'terminate', code: LCP_CODES.TERMINATE_ACK, id, data: Buffer.alloc(0) });
     this.#closed = true;
     if (this.#stop !== null) return;
     if (this.#credentials && this.#auth === null) {
@@ -600,7 +601,7 @@ export class PppClient {
   #onOtherProtocol(protocol: number, information: Buffer): void {
     if (this.#opened && !this.#closed) {
       // RFC 1661 §5.7: Protocol-Reject with as much of the packet as fits our MRU.
-      this.#out.lcp({ kind: 'protocol-reject', code: 8, id: this.#out.takeId(), protocol, rejected: information.subarray(0, 1400) });
+      this.#out.lcp({ kind: 'protocol-reject', code: LCP_CODES.PROTOCOL_REJECT, id: this.#out.takeId(), protocol, rejected: information.subarray(0, 1400) });
     }
     this.#events.push({ type: 'ignored', protocol: pppProtocolName(protocol), detail: this.#opened ? 'protocol rejected' : 'before LCP opened' });
   }
@@ -611,7 +612,7 @@ export class PppClient {
     this.#configureSent += 1;
     this.#ourAcked = false;
     this.#ourRequestId = this.#out.takeId();
-    this.#out.lcp({ kind: 'configure', code: 1, id: this.#ourRequestId, options: this.#ourOptions });
+    this.#out.lcp({ kind: 'configure', code: LCP_CODES.CONFIGURE_REQUEST, id: this.#ourRequestId, options: this.#ourOptions });
   }
 
 

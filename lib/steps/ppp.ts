@@ -1,12 +1,12 @@
-// The ppp and auth steps: PPP inside the SSTP call, from the Connect-Ack on (MS-SSTP §3.2.5, reference
-// §2.5 and §4). The socket-free PppClient engine decides what to say; this module carries its frames in
+// The ppp and auth steps: PPP inside the SSTP call, from the Connect-Ack on (MS-SSTP §3.2.5
+// and RFC 1661). The socket-free PppClient engine decides what to say; this module carries its frames in
 // SSTP data packets, owns every wait, sends the crypto binding (Call Connected) when the engine has
 // authenticated, and leaves with LCP Terminate-Request. The SSTP Call Disconnect that follows belongs to
 // the probe, which also owns the socket.
 //
 // Without credentials this costs one round trip: our LCP Configure-Request out, the server's in, which
 // names the authentication method it wants. With credentials it makes exactly one login attempt.
-// SSTP Echo is never sent here: before Call Connected it is an invalid message (reference §2.5).
+// SSTP Echo is never sent here: before Call Connected it is an invalid message.
 //
 // Secrets (password, HLAK, nonce, MAC) stay inside: results and log lines carry names and sizes only.
 import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type SstpStatusInfo, type StepResult, type TlsInfo } from '../types.js';
