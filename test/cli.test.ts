@@ -163,5 +163,5 @@ t.test('Ctrl-C: what was seen is printed, the exit code says cancelled, and the 
   t.match(stderr, /cancelled before the probe finished/);
   const report = JSON.parse(stdout);
   t.equal(report.steps.find((s: { name: string }) => s.name === 'http').status, 'pass', 'the steps that finished are reported');
-  t.equal(report.steps.find((s: { name: string }) => s.name === 'sstp').code, 'aborted');
+  t.equal(report.steps.find((s: { name: string }) => s.name === 'sstp').code, 'cancelled');
 });
