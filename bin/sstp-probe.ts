@@ -8,7 +8,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 } else {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const { runCli } = await import('../lib/cli.js');
+  const { runCli } = await import('../cli/cli.js');
   process.exitCode = await runCli(argv, {
     stdout: process.stdout,
     stderr: process.stderr,

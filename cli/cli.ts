@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import type { ProbeReport } from './types.js';
-import type { SummaryRow } from './report/summary.js';
-import { UsageError } from './errors.js';
-import { VERSION } from './version.js';
-import { parseTarget } from './target.js';
-import type { ProbeOptions } from './probe.js';
-import type { ListedTarget } from './targets.js';
-import { normalizeThumbprint } from './diagnose/thumbprint.js';
-import { parseNetshSslcert } from './diagnose/netsh.js';
+import type { ProbeReport } from '../lib/types.js';
+import type { SummaryRow } from './summary.js';
+import { UsageError } from '../lib/errors.js';
+import { VERSION } from '../lib/version.js';
+import { parseTarget } from '../lib/target.js';
+import type { ProbeOptions } from '../lib/probe.js';
+import type { ListedTarget } from '../lib/targets.js';
+import { normalizeThumbprint } from '../lib/diagnose/thumbprint.js';
+import { parseNetshSslcert } from '../lib/diagnose/netsh.js';
 
 // argv in, exit code out. The bin wraps this with the real process; tests call it with their own streams.
 // Startup cost matters for a CLI: only yargs and a few small modules load here; the probe (and with it
@@ -63,7 +63,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
           .option('scenario', { type: 'string', array: true, describe: 'only these scenarios (by name)' })
           .option('list', { type: 'boolean', describe: 'list the scenarios and exit' }),
         async (args) => {
-          const { runDemo } = await import('./demo.js');
+          const { runDemo } = await import('../fixtures/demo.js');
           exitCode = await runDemo({
             json: Boolean(args.json),
             color,
@@ -85,7 +85,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
           }
           const options = await probeOptionsFrom(args, io);
           const target = parseTarget(given[0]!, options.port);
-          const { probe } = await import('./probe.js');
+          const { probe } = await import('../lib/probe.js');
           const report = await probe(target, options);
           exitCode = await emitReport(report, Boolean(args.json), color, io);
           if (io.signal?.aborted) {
@@ -171,7 +171,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   }
   const caFiles = (args.ca as string[] | undefined) ?? [];
   if (caFiles.length > 0) {
-    const { pemCertificates } = await import('./cert/trust-store.js');
+    const { pemCertificates } = await import('../lib/cert/trust-store.js');
     options.trustedCaPems = caFiles.flatMap((file) => {
       const blocks = pemCertificates(readTextFile(file, '--ca'));
       if (blocks.length === 0) throw new UsageError(`--ca: "${file}" holds no PEM certificate`);
@@ -180,7 +180,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   }
   if (args['ca-system'] === true) {
     // Loaded only here: --help and runs without the flag never pay for the certificate code.
-    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('./cert/trust-store.js');
+    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('../lib/cert/trust-store.js');
     if (findSystemCaFile() === null) throw new UsageError(`--ca-system: no system CA bundle found (looked for ${SYSTEM_CA_FILES.join(', ')}); pass the roots with --ca <file>`);
     options.systemCa = true;
   }
@@ -238,7 +238,7 @@ async function pppOptionsFrom(args: Record<string, unknown>, io: CliIo): Promise
 async function emitReport(report: ProbeReport, json: boolean, color: boolean, io: CliIo): Promise<number> {
   if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    const { renderText } = await import('./report/text.js');
+    const { renderText } = await import('../lib/report/text.js');
     io.stdout.write(renderText(report, { color }));
   }
   return report.ok ? EXIT.HEALTHY : EXIT.PROBLEM;
@@ -250,7 +250,7 @@ async function emitReport(report: ProbeReport, json: boolean, color: boolean, io
  * else one line per target and a table at the end. Exit 0 only when every target probed is ok.
  */
 async function runFleet(given: string[], args: Record<string, unknown>, color: boolean, io: CliIo): Promise<number> {
-  const targets = await import('./targets.js');
+  const targets = await import('../lib/targets.js');
   const options = await probeOptionsFrom(args, io);
   const file = args.targets === undefined ? null : String(args.targets);
   if (file === '') throw new UsageError('--targets needs a file name (or - for standard input)');
@@ -273,9 +273,9 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   }
 
   const [{ probeMany }, { ndjsonLine }, summary, { createProgressLine }] = await Promise.all([
-    import('./fleet.js'),
-    import('./report/ndjson.js'),
-    import('./report/summary.js'),
+    import('../lib/fleet.js'),
+    import('./ndjson.js'),
+    import('./summary.js'),
     import('./progress.js'),
   ]);
   const started = performance.now();

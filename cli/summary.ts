@@ -1,4 +1,4 @@
-import type { ProbeReport } from '../types.js';
+import type { ProbeReport } from '../lib/types.js';
 
 // Text output of a fleet run: one short line per target as it finishes, then a table in the order the
 // targets were given, so two runs over the same list can be compared line by line. Pure: the CLI decides
