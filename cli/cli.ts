@@ -22,8 +22,9 @@ export const HELP_DEFAULTS = { timeoutMs: 30_000, stepTimeoutMs: 10_000, concurr
 export const EXIT = { HEALTHY: 0, PROBLEM: 1, USAGE: 2, INTERNAL: 3, CANCELLED: 130 } as const;
 
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** `columns` is the terminal width, when stdout is one (help text wraps to it). */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   /** Cancelled on Ctrl-C. */
   signal?: AbortSignal;
@@ -126,7 +127,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .alias('h', 'help')
       .alias('V', 'version')
       .strict()
-      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .wrap(Math.min(110, io.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((message, error) => {
         throw error ?? new UsageError(message);

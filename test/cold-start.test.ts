@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN } from './helpers/cli.js';
-import { unusedPort } from '../fixtures/demo.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { HELP_DEFAULTS } from '../cli/cli.js';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from '../lib/probe.js';
 import { DEFAULT_CONCURRENCY } from '../lib/fleet.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBin } from './helpers/cli.js';
 import { fixtureStarter } from './helpers/fixture.js';
-import { unusedPort } from '../fixtures/demo.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { runCli, type CliIo } from '../cli/cli.js';
 import type { ProbeReport } from '../lib/types.js';
 
