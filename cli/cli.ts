@@ -8,7 +8,7 @@ import { parseTarget } from '../lib/target.js';
 import type { ProbeOptions } from '../lib/probe.js';
 import type { ListedTarget } from '../lib/targets.js';
 import { normalizeThumbprint } from '../lib/diagnose/thumbprint.js';
-import { parseNetshSslcert } from '../lib/diagnose/netsh.js';
+import { decodeNetshFile, parseNetshSslcert } from '../lib/diagnose/netsh.js';
 
 // argv in, exit code out. The bin wraps this with the real process; tests call it with their own streams.
 // Startup cost matters for a CLI: only yargs and a few small modules load here; the probe (and with it
@@ -207,7 +207,12 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   if (args['expect-sha256'] !== undefined) options.expectSha256 = thumbprintFlag(args['expect-sha256'], '--expect-sha256', 64);
   if (typeof args['netsh-sslcert'] === 'string') {
     const file = String(args['netsh-sslcert']);
-    options.netshBindings = parseNetshSslcert(readTextFile(file, '--netsh-sslcert'));
+    try {
+      options.netshBindings = parseNetshSslcert(decodeNetshFile(readFileBytes(file, '--netsh-sslcert')));
+    } catch (error) {
+      if (!(error instanceof UsageError) || error.message.startsWith('--netsh-sslcert')) throw error;
+      throw new UsageError(`--netsh-sslcert: "${quoteInput(file)}" ${error.message}`);
+    }
     if (options.netshBindings.length === 0) {
       throw new UsageError(`--netsh-sslcert: "${quoteInput(file)}" holds no certificate binding; save the output of 'netsh http show sslcert' run on the server`);
     }
@@ -446,8 +451,12 @@ function positiveInteger(value: unknown, flag: string, max = Number.MAX_SAFE_INT
 }
 
 export function readTextFile(file: string, flag: string): string {
+  return new TextDecoder().decode(readFileBytes(file, flag));
+}
+
+function readFileBytes(file: string, flag: string): Uint8Array {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
