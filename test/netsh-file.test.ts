@@ -50,3 +50,17 @@ t.test('an unparseable certificate hash is a usage error naming its line', async
   t.match(run.stderr, /--netsh-sslcert: ".*broken\.txt" line \d+: the certificate hash "zz12"/);
   t.notMatch(run.stderr, /\n\s+at /);
 });
+
+t.test('a file whose bindings do not apply to the target gives an info finding naming them', async (t) => {
+  const file = join(dir, 'other-port.txt');
+  writeFileSync(file, SAMPLE);
+  const bindings = parseNetshSslcert(SAMPLE);
+  const port = bindings[0]!.port === 1 ? 2 : 1;
+  const run = await runBin([`127.0.0.1:${port}`, '--netsh-sslcert', file, '--json', '--step-timeout', '2000']);
+  const report = JSON.parse(run.stdout) as { findings: Array<{ cause: string; severity: string; summary: string }> };
+  const finding = report.findings.find((f) => f.cause === 'binding-not-applicable');
+  t.ok(finding, 'not silently ignored');
+  t.equal(finding?.severity, 'info');
+  t.match(finding?.summary, bindings[0]!.endpoint, 'the bindings it holds are named');
+  t.match(finding?.summary, `none is on port ${port}`, 'and why none applies');
+});

@@ -9,6 +9,7 @@ import { httpRule } from './rules-http.js';
 import { dnsRule, proxyRule, tcpRule } from './rules-network.js';
 import { authRule, pppRule, sstpRule } from './rules-session.js';
 import { ipv6BindingRule, sniRule, tlsRule } from './rules-tls.js';
+import { netshScopeRule } from './rules-netsh.js';
 
 export const RULES: readonly Rule[] = [
   dnsRule,
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   hashRule,
   strengthRule,
   ipv6BindingRule,
+  netshScopeRule,
   addressesRule,
   httpRule,
   sstpRule,
