@@ -163,7 +163,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || (error as { name?: string }).name === 'YError') {
       // yargs repeats the arguments it refuses as given: they are cut and escaped like ours.
-      const message = error instanceof UsageError ? error.message : quoteInput((error as Error).message);
+      const message = error instanceof UsageError ? error.message : yargsMessage((error as Error).message);
       io.stderr.write(`sstp-probe: ${message}\nTry 'sstp-probe --help'.\n`);
       return EXIT.USAGE;
     }
@@ -171,6 +171,12 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
     if (io.env.DEBUG) io.stderr.write(`${(error as Error).stack ?? ''}\n`);
     return EXIT.INTERNAL;
   }
+}
+
+/** yargs's own message, with the arguments it repeats cut and escaped (a coerce error keeps its length). */
+function yargsMessage(message: string): string {
+  const refused = /^(Unknown arguments?: |Not enough arguments following: )([\s\S]*)$/.exec(message);
+  return refused ? `${refused[1]}${quoteInput(refused[2]!)}` : quoteInput(message, 1_000);
 }
 
 /** The flags a run takes once; `--ca` and `demo --scenario` may repeat. */
