@@ -151,7 +151,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .wrap(Math.min(110, io.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((message, error) => {
-        throw error ?? new UsageError(message);
+        throw error ?? new UsageError(yargsMessage(message));
       });
     let printed = '';
     await parser.parseAsync(argv, {}, (error, _args, output) => {

@@ -155,6 +155,10 @@ t.test('untrusted input echoed in a message is cut and its control bytes escaped
   t.match(run.stderr, /line 2: "x\\x1b\[31my+…"/, 'escaped and cut');
   t.ok(run.stderr.length < 400, 'the message stays short');
   t.equal([...quoteInput('z'.repeat(500))].length, 120);
+  const flag = await runBin(['127.0.0.1:1', `--${'z'.repeat(500)}`]);
+  t.equal(flag.code, 2);
+  t.match(flag.stderr, /Unknown argument: z+…\n/, 'an unknown flag is cut too');
+  t.ok(flag.stderr.length < 300);
 });
 
 t.test('one rule for international names: both forms are probed by their punycode', async (t) => {
