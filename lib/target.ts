@@ -1,16 +1,22 @@
 import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 import type { Target } from './types.js';
-import { UsageError } from './errors.js';
+import { quoteInput, UsageError } from './errors.js';
 
 export const DEFAULT_PORT = 443;
 
 /**
  * Accepts `host`, `host:port`, `[v6]`, `[v6]:port`, a bare IPv6 literal, or an `https://host[:port]/...` URL
  * (administrators often paste the SSTP URL itself). An explicit `port` argument wins over a port in the text.
+ *
+ * International names are accepted in both forms and probed by their punycode (IDNA, UTS #46), the name a
+ * Windows client puts in DNS and SNI: `bücher.example` and `https://bücher.example/` are both
+ * `xn--bcher-kva.example`.
  */
 export function parseTarget(input: string, port?: number): Target {
   const text = input.trim();
   if (text === '') throw new UsageError('the target is empty: give a host name or address, e.g. vpn.contoso.com');
+  if (/[;,]/.test(text)) throw new UsageError(`"${quoteInput(text)}" holds more than one target: give one target per line (or per argument)`);
   let host: string;
   let textPort: string | undefined;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
@@ -18,26 +24,28 @@ export function parseTarget(input: string, port?: number): Target {
     try {
       url = new URL(text);
     } catch {
-      throw new UsageError(`"${input}" is not a valid URL`);
+      throw new UsageError(`"${quoteInput(input)}" is not a valid URL`);
     }
-    if (url.protocol !== 'https:') throw new UsageError(`SSTP runs over HTTPS: "${url.protocol}" URLs cannot be probed`);
+    if (url.protocol !== 'https:') throw new UsageError(`SSTP runs over HTTPS: "${quoteInput(url.protocol)}" URLs cannot be probed`);
     host = url.hostname.replace(/^\[|\]$/g, '');
     textPort = url.port || undefined;
   } else if (text.startsWith('[')) {
     const match = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
-    if (!match) throw new UsageError(`"${input}" is not a valid [IPv6]:port target`);
+    if (!match) throw new UsageError(`"${quoteInput(input)}" is not a valid [IPv6]:port target`);
     host = match[1]!;
     textPort = match[2];
   } else if (isIP(text) === 6) {
     host = text;
   } else {
     const colon = text.lastIndexOf(':');
-    if (colon >= 0 && text.indexOf(':') !== colon) throw new UsageError(`"${input}" looks like an IPv6 address with a port: write it as [address]:port`);
+    if (colon >= 0 && text.indexOf(':') !== colon) throw new UsageError(`"${quoteInput(input)}" looks like an IPv6 address with a port: write it as [address]:port`);
     host = colon >= 0 ? text.slice(0, colon) : text;
     textPort = colon >= 0 ? text.slice(colon + 1) : undefined;
   }
+  // The same IDN rule as the URL form above, whose parser already applied it.
+  if (/[^\x00-\x7f]/.test(host) && isIP(host) === 0) host = domainToASCII(host) || host;
   if (host.startsWith('[') || (isIP(host) === 0 && !isHostName(host))) {
-    throw new UsageError(`"${host}" is not a valid host name or IP address`);
+    throw new UsageError(`"${quoteInput(host)}" is not a valid host name or IP address`);
   }
   const chosen = port ?? (textPort === undefined ? DEFAULT_PORT : parsePort(textPort, input));
   if (!Number.isInteger(chosen) || chosen < 1 || chosen > 65535) throw new UsageError(`port ${chosen} is out of range (1-65535)`);
@@ -45,7 +53,7 @@ export function parseTarget(input: string, port?: number): Target {
 }
 
 function parsePort(text: string, input: string): number {
-  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`"${input}" has an invalid port "${text}"`);
+  if (!/^\d{1,5}$/.test(text)) throw new UsageError(`"${quoteInput(input)}" has an invalid port "${quoteInput(text)}"`);
   return Number(text);
 }
 

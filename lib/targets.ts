@@ -1,5 +1,5 @@
 import type { Target } from './types.js';
-import { UsageError } from './errors.js';
+import { quoteInput, UsageError } from './errors.js';
 import { formatTarget, parseTarget } from './target.js';
 
 // Target lists for fleet runs: the file format, duplicate handling and sharding. Pure: the caller reads the
@@ -38,7 +38,7 @@ export function parseTargetList(text: string, options: { port?: number; source?:
     const content = stripComment(raw).trim();
     if (content === '') return;
     if (/\s/.test(content)) {
-      throw new UsageError(`${source}: line ${line}: one target per line, found "${content}"`);
+      throw new UsageError(`${source}: line ${line}: one target per line, found "${quoteInput(content)}"`);
     }
     try {
       listed.push({ target: parseTarget(content, options.port), text: content, line });
@@ -86,11 +86,11 @@ export function targetKey(target: Target): string {
 /** Parses `i/n` (1 <= i <= n). Anything else is a UsageError. */
 export function parseShard(spec: string): Shard {
   const match = /^\s*(\d{1,9})\s*\/\s*(\d{1,9})\s*$/.exec(spec);
-  if (!match) throw new UsageError(`--shard takes i/n, e.g. 2/5 for the second of five shards, not "${spec}"`);
+  if (!match) throw new UsageError(`--shard takes i/n, e.g. 2/5 for the second of five shards, not "${quoteInput(spec)}"`);
   const index = Number(match[1]);
   const count = Number(match[2]);
-  if (count < 1) throw new UsageError(`--shard ${spec}: the number of shards must be at least 1`);
-  if (index < 1 || index > count) throw new UsageError(`--shard ${spec}: the shard index must be from 1 to ${count}`);
+  if (count < 1) throw new UsageError(`--shard ${quoteInput(spec)}: the number of shards must be at least 1`);
+  if (index < 1 || index > count) throw new UsageError(`--shard ${quoteInput(spec)}: the shard index must be from 1 to ${count}`);
   return { index, count };
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBin } from './helpers/cli.js';
 import { fixtureStarter } from './helpers/fixture.js';
-import { unusedPort } from '../lib/demo.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { VERSION } from '../lib/version.js';
 
 const start = fixtureStarter();

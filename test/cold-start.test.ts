@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN } from './helpers/cli.js';
-import { unusedPort } from '../lib/demo.js';
-import { HELP_DEFAULTS } from '../lib/cli.js';
+import { unusedPort } from '../fixtures/ports.js';
+import { HELP_DEFAULTS } from '../cli/cli.js';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from '../lib/probe.js';
 import { DEFAULT_CONCURRENCY } from '../lib/fleet.js';
 
@@ -58,7 +58,7 @@ const HEAVY = [
   ['the diagnosis', '/dist/lib/diagnose/index.js'],
   ['the certificate code', '/dist/lib/cert/'],
   ['the text renderer', '/dist/lib/report/text.js'],
-  ['the demo and its fixtures', '/dist/lib/demo.js'],
+  ['the demo and its fixtures', '/dist/fixtures/demo.js'],
   ['the fleet runner', '/dist/lib/fleet.js'],
 ] as const;
 
@@ -67,7 +67,7 @@ const skip = existsSync(BIN) ? false : 'run npm run build first';
 t.test('the recorder sees what a real probe loads (so the absences below mean something)', { skip }, async (t) => {
   const run = await loadedBy([`127.0.0.1:${await unusedPort()}`, '--json', '--step-timeout', '1000']);
   t.equal(run.code, 1);
-  for (const fragment of ['/dist/lib/cli.js', '/node_modules/yargs/', '/dist/lib/probe.js', '/node_modules/node-forge/', '/dist/lib/diagnose/index.js']) {
+  for (const fragment of ['/dist/cli/cli.js', '/node_modules/yargs/', '/dist/lib/probe.js', '/node_modules/node-forge/', '/dist/lib/diagnose/index.js']) {
     t.ok(loaded(run.modules, fragment), `a probe loads ${fragment}`);
   }
 });
@@ -77,7 +77,7 @@ t.test('--version loads neither yargs nor the CLI module', { skip }, async (t) =
   t.equal(run.code, 0);
   t.ok(loaded(run.modules, '/dist/lib/version.js'));
   t.notOk(loaded(run.modules, '/node_modules/yargs/'), 'no yargs');
-  t.notOk(loaded(run.modules, '/dist/lib/cli.js'), 'no cli.js');
+  t.notOk(loaded(run.modules, '/dist/cli/cli.js'), 'no cli.js');
   for (const [name, fragment] of HEAVY) t.notOk(loaded(run.modules, fragment), `no ${name}`);
 });
 

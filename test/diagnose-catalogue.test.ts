@@ -51,7 +51,7 @@ t.test('an ID off the table reads as UNKNOWN', async (t) => {
 });
 
 t.test('findings come errors first, then warnings, then notes', async (t) => {
-  const { demoScenarios } = await import('../lib/demo.js');
+  const { demoScenarios } = await import('../fixtures/demo.js');
   const { findScenario } = await import('../fixtures/scenarios/index.js');
   const [result] = await demoScenarios([findScenario('auth-tls-offload')!], { stepTimeoutMs: 1_500 });
   const severities = result!.report.findings.map((f) => f.severity);

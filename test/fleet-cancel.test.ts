@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { unusedPort } from '../lib/demo.js';
+import { unusedPort } from '../fixtures/ports.js';
 import type { Scenario } from '../fixtures/scenario.js';
 import { fixtureStarter } from './helpers/fixture.js';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBin } from './helpers/cli.js';
 import { fixtureStarter } from './helpers/fixture.js';
-import { unusedPort } from '../lib/demo.js';
-import { runCli, type CliIo } from '../lib/cli.js';
+import { unusedPort } from '../fixtures/ports.js';
+import { runCli, type CliIo } from '../cli/cli.js';
 import type { ProbeReport } from '../lib/types.js';
 
 const start = fixtureStarter();

@@ -4,7 +4,7 @@ import type { ProbeOptions } from '../lib/probe.js';
 import type { ProbeReport, StepResult, Target } from '../lib/types.js';
 import { formatTarget } from '../lib/target.js';
 import { UsageError } from '../lib/errors.js';
-import { unusedPort } from '../lib/demo.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { findScenario } from '../fixtures/scenarios/index.js';
 import { fixtureStarter } from './helpers/fixture.js';
 

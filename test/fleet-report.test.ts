@@ -1,9 +1,9 @@
 import t from 'tap';
 import type { Finding, ProbeReport, StepResult } from '../lib/types.js';
 import { STEP_NAMES } from '../lib/types.js';
-import { ndjsonLine } from '../lib/report/ndjson.js';
-import { firstCause, formatDuration, formatResultLine, renderSummary, summaryRow } from '../lib/report/summary.js';
-import { createProgressLine, formatProgress } from '../lib/progress.js';
+import { ndjsonLine } from '../cli/ndjson.js';
+import { firstCause, formatDuration, formatResultLine, renderSummary, summaryRow } from '../cli/summary.js';
+import { createProgressLine, formatProgress } from '../cli/progress.js';
 
 // The text and NDJSON a fleet run prints, and its progress line: pure functions over reports.
 

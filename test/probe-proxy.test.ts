@@ -135,7 +135,7 @@ t.test('the fixture proxy: what tinyproxy cannot show', async (t) => {
   t.equal(report.proxy?.httpVersion, '1.0');
   t.equal(report.sstp?.result, 'ack', 'an HTTP/1.0 200 tunnel still carries SSTP');
 
-  const { unusedPort } = await import('../lib/demo.js');
+  const { unusedPort } = await import('../fixtures/ports.js');
   const unreachable = await probe(`localhost:${server.port}`, { ...base, proxy: `http://127.0.0.1:${await unusedPort()}` });
   t.ok(unreachable.findings.some((f) => f.cause === 'proxy-unreachable'), 'a closed proxy port is proxy-unreachable');
 });

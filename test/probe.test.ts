@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probe } from '../lib/probe.js';
 import type { ProbeReport, StepName } from '../lib/types.js';
-import { unusedPort } from '../lib/demo.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { stepOf } from './helpers/report-builder.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import type { Scenario } from '../fixtures/scenario.js';

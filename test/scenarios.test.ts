@@ -1,5 +1,5 @@
 import t from 'tap';
-import { demoScenarios, DEMO_HOST } from '../lib/demo.js';
+import { demoScenarios, DEMO_HOST } from '../fixtures/demo.js';
 import { SCENARIOS, findScenario } from '../fixtures/scenarios/index.js';
 import { CAUSES } from '../lib/diagnose/causes.js';
 

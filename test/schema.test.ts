@@ -1,6 +1,6 @@
 import t from 'tap';
 import { probe } from '../lib/probe.js';
-import { unusedPort } from '../lib/demo.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import { validateReport } from './helpers/schema.js';
 

@@ -211,6 +211,14 @@ export const CAUSES = {
     severity: 'info',
     windowsError: '0x80072746 (WSAECONNRESET) for clients reaching the IPv6 address',
   },
+  'binding-not-applicable': {
+    category: 'binding',
+    meaning: 'The netsh http show sslcert file given has no binding HTTP.SYS would use for this endpoint, so it says nothing about the certificate served.',
+    evidence: 'the --netsh-sslcert file: no hostnameport binding for the SNI name, no ipport binding for the address or its wildcard on the port.',
+    pageSection: null,
+    severity: 'info',
+    windowsError: null,
+  },
   'sni-binding-inconsistent': {
     category: 'binding',
     meaning: 'The server answers differently with and without SNI: a host-name (hostnameport) binding and the IP (ipport) bindings disagree or one is missing.',

@@ -13,6 +13,7 @@
 // shape of its first value (an IP:port or host:port) and the hash by being 40 hex digits; known labels
 // only break ties. Lines may end in CRLF.
 
+import { quoteInput, UsageError } from '../errors.js';
 import { tryNormalizeThumbprint } from './thumbprint.js';
 
 export const NETSH_BINDING_KINDS = ['ipport', 'hostnameport', 'ccs'] as const;
@@ -76,12 +77,36 @@ function isAppIdLabel(label: string): boolean {
   return /app|anwendung|aplica/i.test(label) && !/ctl/i.test(label);
 }
 
-/** Parses `netsh http show sslcert` output into its bindings, in order. Unknown lines are ignored. */
+/**
+ * The text of a saved netsh output file. Windows PowerShell 5.1 redirects (`> file.txt`) as UTF-16LE with a
+ * byte order mark, PowerShell 7 and cmd as UTF-8 (sometimes with a BOM); UTF-16BE with its BOM is read too.
+ */
+export function decodeNetshFile(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = new Uint8Array(bytes.length - 2 - (bytes.length % 2));
+    for (let i = 0; i < swapped.length; i += 2) {
+      swapped[i] = bytes[i + 3]!;
+      swapped[i + 1] = bytes[i + 2]!;
+    }
+    return new TextDecoder('utf-16le').decode(swapped);
+  }
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/**
+ * Parses `netsh http show sslcert` output into its bindings, in order. Unknown lines are ignored; a
+ * certificate hash that is not a SHA-1 thumbprint is a UsageError naming its line (skipping it would hide
+ * the very binding the user wants compared).
+ */
 export function parseNetshSslcert(text: string): NetshBinding[] {
   const bindings: NetshBinding[] = [];
   let current: NetshBinding | null = null;
+  let lineNumber = 0;
 
   for (const rawLine of text.split(/\r?\n|\r/)) {
+    lineNumber++;
     if (rawLine.trim() === '') {
       current = null;
       continue;
@@ -113,6 +138,9 @@ export function parseNetshSslcert(text: string): NetshBinding[] {
     if (NULLISH.test(value)) continue;
     if (current.certHash === null && (isHashLabel(label) || /^[0-9a-fA-F]{40}$/.test(value))) {
       current.certHash = tryNormalizeThumbprint(value);
+      if (current.certHash === null || current.certHash.length !== 40) {
+        throw new UsageError(`line ${lineNumber}: the certificate hash "${quoteInput(value)}" is not a SHA-1 thumbprint (40 hex digits)`);
+      }
     } else if (current.appId === null && GUID.test(value) && isAppIdLabel(label)) {
       current.appId = value.toLowerCase();
     } else if (current.certStoreName === null && isStoreLabel(label)) {

@@ -10,6 +10,7 @@ import { dnsRule, proxyRule, tcpRule } from './rules-network.js';
 import { authRule, pppRule, sstpRule } from './rules-session.js';
 import { ipv6BindingRule, sniRule, tlsRule } from './rules-tls.js';
 import { cancelledRule } from './rules-probe.js';
+import { netshScopeRule } from './rules-netsh.js';
 
 export const RULES: readonly Rule[] = [
   dnsRule,
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   hashRule,
   strengthRule,
   ipv6BindingRule,
+  netshScopeRule,
   addressesRule,
   httpRule,
   sstpRule,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { unusedPort } from '../../lib/demo.js';
+import { unusedPort } from '../../fixtures/ports.js';
 
 // Runs a Debian daemon (tinyproxy, haproxy) for a test: in the foreground, on a free loopback port, with a
 // config generated into a temp dir. Neither daemon can bind port 0 and report it, so a free port is picked

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import type { ProbeReport } from './types.js';
-import type { SummaryRow } from './report/summary.js';
-import { UsageError } from './errors.js';
-import { VERSION } from './version.js';
-import { parseTarget } from './target.js';
-import type { ProbeOptions } from './probe.js';
-import type { ListedTarget } from './targets.js';
-import { normalizeThumbprint } from './diagnose/thumbprint.js';
-import { parseNetshSslcert } from './diagnose/netsh.js';
+import type { ProbeReport } from '../lib/types.js';
+import type { SummaryRow } from './summary.js';
+import { quoteInput, UsageError } from '../lib/errors.js';
+import { VERSION } from '../lib/version.js';
+import { parseTarget } from '../lib/target.js';
+import type { ProbeOptions } from '../lib/probe.js';
+import type { ListedTarget } from '../lib/targets.js';
+import { normalizeThumbprint } from '../lib/diagnose/thumbprint.js';
+import { decodeNetshFile, parseNetshSslcert } from '../lib/diagnose/netsh.js';
 
 // argv in, exit code out. The bin wraps this with the real process; tests call it with their own streams.
 // Startup cost matters for a CLI: only yargs and a few small modules load here; the probe (and with it
@@ -22,14 +22,29 @@ export const HELP_DEFAULTS = { timeoutMs: 30_000, stepTimeoutMs: 10_000, concurr
 export const EXIT = { HEALTHY: 0, PROBLEM: 1, USAGE: 2, INTERNAL: 3, CANCELLED: 130 } as const;
 
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** `columns` is the terminal width, when stdout is one (help text wraps to it). */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   /** Cancelled on Ctrl-C. */
   signal?: AbortSignal;
-  /** Read by `--targets -`. */
-  stdin?: AsyncIterable<string | Buffer>;
+  /**
+   * Aborted when the reader of stdout went away (EPIPE, as in `| head -1`): the run stops quietly and exits
+   * as if everything had been read.
+   */
+  stdoutClosed?: AbortSignal;
+  /** Read by `--targets -` and `--password-stdin`; on a terminal, raw mode hides a typed password. */
+  stdin?: AsyncIterable<string | Buffer> & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
 }
+
+/** The signal every probe of a run listens to: Ctrl-C or a closed stdout. */
+function runSignal(io: CliIo): AbortSignal | undefined {
+  const signals = [io.signal, io.stdoutClosed].filter((signal): signal is AbortSignal => signal !== undefined);
+  return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+}
+
+const interrupted = (io: CliIo): boolean => io.signal?.aborted === true;
+const outputClosed = (io: CliIo): boolean => io.stdoutClosed?.aborted === true;
 
 const EXAMPLES: Array<[string, string]> = [
   ['$0 vpn.contoso.com', 'probe the SSTP server on port 443'],
@@ -63,14 +78,20 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
           .option('scenario', { type: 'string', array: true, describe: 'only these scenarios (by name)' })
           .option('list', { type: 'boolean', describe: 'list the scenarios and exit' }),
         async (args) => {
-          const { runDemo } = await import('./demo.js');
+          checkFlags(args);
+          const { runDemo } = await import('../fixtures/demo.js');
+          const signal = runSignal(io);
           exitCode = await runDemo({
             json: Boolean(args.json),
             color,
             list: Boolean(args.list),
             scenarios: (args.scenario as string[] | undefined) ?? [],
             stepTimeoutMs: args['step-timeout'] as number | undefined,
-          }, io);
+          }, { stdout: io.stdout, ...(signal ? { signal } : {}) });
+          if (interrupted(io)) {
+            io.stderr.write('sstp-probe: demo cancelled: the scenarios above are all that ran\n');
+            exitCode = EXIT.CANCELLED;
+          }
         },
       )
       .command(
@@ -78,6 +99,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
         'probe one or more SSTP servers',
         (y) => y.positional('target', { type: 'string', array: true, describe: 'host name or address, optionally with :port' }),
         async (args) => {
+          checkFlags(args);
           const given = ((args.target as unknown[] | undefined) ?? []).map(String);
           if (given.length !== 1 || args.targets !== undefined || args.shard !== undefined) {
             exitCode = await runFleet(given, args, color, io);
@@ -85,10 +107,10 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
           }
           const options = await probeOptionsFrom(args, io);
           const target = parseTarget(given[0]!, options.port);
-          const { probe } = await import('./probe.js');
+          const { probe } = await import('../lib/probe.js');
           const report = await probe(target, options);
           exitCode = await emitReport(report, Boolean(args.json), color, io);
-          if (io.signal?.aborted) {
+          if (interrupted(io)) {
             // What was seen before Ctrl-C is still shown, but it is not a verdict.
             io.stderr.write('sstp-probe: cancelled before the probe finished: the report above is incomplete\n');
             exitCode = EXIT.CANCELLED;
@@ -126,10 +148,10 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .alias('h', 'help')
       .alias('V', 'version')
       .strict()
-      .wrap(Math.min(110, process.stdout.columns ?? 100))
+      .wrap(Math.min(110, io.stdout.columns ?? 100))
       .exitProcess(false)
       .fail((message, error) => {
-        throw error ?? new UsageError(message);
+        throw error ?? new UsageError(yargsMessage(message));
       });
     let printed = '';
     await parser.parseAsync(argv, {}, (error, _args, output) => {
@@ -140,13 +162,40 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof UsageError || (error as { name?: string }).name === 'YError') {
-      io.stderr.write(`sstp-probe: ${(error as Error).message}\nTry 'sstp-probe --help'.\n`);
+      // yargs repeats the arguments it refuses as given: they are cut and escaped like ours.
+      const message = error instanceof UsageError ? error.message : yargsMessage((error as Error).message);
+      io.stderr.write(`sstp-probe: ${message}\nTry 'sstp-probe --help'.\n`);
       return EXIT.USAGE;
     }
     io.stderr.write(`sstp-probe: internal error: ${(error as Error).message ?? String(error)}\n`);
     if (io.env.DEBUG) io.stderr.write(`${(error as Error).stack ?? ''}\n`);
     return EXIT.INTERNAL;
   }
+}
+
+/** yargs's own message, with the arguments it repeats cut and escaped (a coerce error keeps its length). */
+function yargsMessage(message: string): string {
+  const refused = /^(Unknown arguments?: |Not enough arguments following: )([\s\S]*)$/.exec(message);
+  return refused ? `${refused[1]}${quoteInput(refused[2]!)}` : quoteInput(message, 1_000);
+}
+
+/** The flags a run takes once; `--ca` and `demo --scenario` may repeat. */
+const SINGLE_FLAGS = [
+  'port', 'json', 'timeout', 'step-timeout', 'targets', 'concurrency', 'shard', 'sni', 'all-addresses', 'expect-sha1',
+  'expect-sha256', 'netsh-sslcert', 'proxy', 'proxy-user', 'proxy-password-env', 'ca-system', 'revocation', 'ppp',
+  'enumerate-auth', 'user', 'password-env', 'password-stdin', 'insecure', 'list',
+] as const;
+
+/**
+ * What holds whatever the kind of run: no flag given twice (yargs would make "2,3" of `-p 2 -p 3`), no empty
+ * --proxy (it would silently fall back to HTTPS_PROXY), and --concurrency checked with one target as with many.
+ */
+function checkFlags(args: Record<string, unknown>): void {
+  for (const flag of SINGLE_FLAGS) {
+    if (Array.isArray(args[flag])) throw new UsageError(`--${flag} was given twice: give it once`);
+  }
+  if (args.proxy === '' || args.proxy === true) throw new UsageError('--proxy needs a URL, http://host:port (use --no-proxy for none)');
+  if (args.concurrency !== undefined) positiveInteger(args.concurrency, '--concurrency', 100_000);
 }
 
 async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promise<ProbeOptions & { port?: number }> {
@@ -164,23 +213,28 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   if (args['expect-sha256'] !== undefined) options.expectSha256 = thumbprintFlag(args['expect-sha256'], '--expect-sha256', 64);
   if (typeof args['netsh-sslcert'] === 'string') {
     const file = String(args['netsh-sslcert']);
-    options.netshBindings = parseNetshSslcert(readTextFile(file, '--netsh-sslcert'));
+    try {
+      options.netshBindings = parseNetshSslcert(decodeNetshFile(readFileBytes(file, '--netsh-sslcert')));
+    } catch (error) {
+      if (!(error instanceof UsageError) || error.message.startsWith('--netsh-sslcert')) throw error;
+      throw new UsageError(`--netsh-sslcert: "${quoteInput(file)}" ${error.message}`);
+    }
     if (options.netshBindings.length === 0) {
-      throw new UsageError(`--netsh-sslcert: "${file}" holds no certificate binding; save the output of 'netsh http show sslcert' run on the server`);
+      throw new UsageError(`--netsh-sslcert: "${quoteInput(file)}" holds no certificate binding; save the output of 'netsh http show sslcert' run on the server`);
     }
   }
   const caFiles = (args.ca as string[] | undefined) ?? [];
   if (caFiles.length > 0) {
-    const { pemCertificates } = await import('./cert-online/trust-store.js');
+    const { pemCertificates } = await import('../lib/cert-online/trust-store.js');
     options.trustedCaPems = caFiles.flatMap((file) => {
       const blocks = pemCertificates(readTextFile(file, '--ca'));
-      if (blocks.length === 0) throw new UsageError(`--ca: "${file}" holds no PEM certificate`);
+      if (blocks.length === 0) throw new UsageError(`--ca: "${quoteInput(file)}" holds no PEM certificate`);
       return blocks;
     });
   }
   if (args['ca-system'] === true) {
     // Loaded only here: --help and runs without the flag never pay for the certificate code.
-    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('./cert-online/trust-store.js');
+    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('../lib/cert-online/trust-store.js');
     if (findSystemCaFile() === null) throw new UsageError(`--ca-system: no system CA bundle found (looked for ${SYSTEM_CA_FILES.join(', ')}); pass the roots with --ca <file>`);
     options.systemCa = true;
   }
@@ -190,7 +244,8 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   if (typeof args['proxy-user'] === 'string') options.proxyUser = args['proxy-user'];
   if (args['proxy-password-env'] !== undefined) options.proxyPassword = secretFromEnv(String(args['proxy-password-env']), '--proxy-password-env', io);
   options.env = io.env;
-  if (io.signal) options.signal = io.signal;
+  const signal = runSignal(io);
+  if (signal) options.signal = signal;
   Object.assign(options, await pppOptionsFrom(args, io));
   return options;
 }
@@ -226,8 +281,7 @@ async function pppOptionsFrom(args: Record<string, unknown>, io: CliIo): Promise
   if (fromEnv !== undefined) password = secretFromEnv(String(fromEnv), '--password-env', io);
   else if (fromStdin) {
     if (!io.stdin) throw new UsageError('--password-stdin: standard input is not available');
-    password = (await readStdin(io)).split(/\r?\n/)[0] ?? '';
-    if (password === '') throw new UsageError('--password-stdin: standard input held no password');
+    password = await readPasswordLine(io, userName);
   } else {
     throw new UsageError('--user needs a password: --password-env VAR or --password-stdin (never on the command line)');
   }
@@ -238,7 +292,7 @@ async function pppOptionsFrom(args: Record<string, unknown>, io: CliIo): Promise
 async function emitReport(report: ProbeReport, json: boolean, color: boolean, io: CliIo): Promise<number> {
   if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    const { renderText } = await import('./report/text.js');
+    const { renderText } = await import('../lib/report/text.js');
     io.stdout.write(renderText(report, { color }));
   }
   return report.ok ? EXIT.HEALTHY : EXIT.PROBLEM;
@@ -250,15 +304,15 @@ async function emitReport(report: ProbeReport, json: boolean, color: boolean, io
  * else one line per target and a table at the end. Exit 0 only when every target probed is ok.
  */
 async function runFleet(given: string[], args: Record<string, unknown>, color: boolean, io: CliIo): Promise<number> {
-  const targets = await import('./targets.js');
+  const targets = await import('../lib/targets.js');
   const options = await probeOptionsFrom(args, io);
   const file = args.targets === undefined ? null : String(args.targets);
   if (file === '') throw new UsageError('--targets needs a file name (or - for standard input)');
   const listed: ListedTarget[] = targets.parseTargetArgs(given, options.port);
   if (file !== null) {
     const text = file === '-' ? await readStdin(io) : readTextFile(file, '--targets');
-    listed.push(...targets.parseTargetList(text, { port: options.port, source: `--targets ${file === '-' ? '(stdin)' : file}` }));
-    if (listed.length === 0) throw new UsageError(`--targets ${file === '-' ? '(stdin)' : file}: the list holds no target`);
+    listed.push(...targets.parseTargetList(text, { port: options.port, source: `--targets ${file === '-' ? '(stdin)' : quoteInput(file)}` }));
+    if (listed.length === 0) throw new UsageError(`--targets ${file === '-' ? '(stdin)' : quoteInput(file)}: the list holds no target`);
   }
   if (listed.length === 0) throw new UsageError('give a target (host[:port]), several, or --targets <file>');
   const shard = args.shard === undefined ? null : targets.parseShard(String(args.shard));
@@ -272,10 +326,11 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
     return EXIT.HEALTHY;
   }
 
-  const [{ probeMany }, { ndjsonLine }, summary, { createProgressLine }] = await Promise.all([
-    import('./fleet.js'),
-    import('./report/ndjson.js'),
-    import('./report/summary.js'),
+  const [{ probeMany }, { probe }, { ndjsonLine }, summary, { createProgressLine }] = await Promise.all([
+    import('../lib/fleet.js'),
+    import('../lib/probe.js'),
+    import('./ndjson.js'),
+    import('./summary.js'),
     import('./progress.js'),
   ]);
   const started = performance.now();
@@ -283,26 +338,87 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   const progress = createProgressLine(io.stderr, { enabled: !json || !io.stdout.isTTY });
   // Only a small row per finished target is kept (for the table), so a long list does not hold every report.
   const finished: Array<{ key: string; row: SummaryRow }> = [];
+  // probeMany drops the reports of probes cut short by a cancel; the CLI still shows them, as cancelled.
+  const cut: ProbeReport[] = [];
   let failed = 0;
   const state = () => ({ done: finished.length, total: chosen.length, failed, elapsedMs: performance.now() - started });
   const onStep = (): void => progress.update(state());
-  for await (const report of probeMany(chosen.map((entry) => entry.target), { ...options, concurrency, onStep })) {
+  const probeOne: typeof probe = async (target, probeOptions) => {
+    const report = await probe(target, probeOptions);
+    if (probeOptions?.signal?.aborted) cut.push(report);
+    return report;
+  };
+  for await (const report of probeMany(chosen.map((entry) => entry.target), { ...options, concurrency, onStep, probe: probeOne })) {
     finished.push({ key: targets.targetKey(report.target), row: summary.summaryRow(report) });
     if (!report.ok) failed++;
     progress.around(() => io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color })));
     progress.update(state());
   }
   progress.clear();
+  // The reader went away (| head): nothing more to say, and the verdict is that of what was read.
+  if (outputClosed(io)) return failed === 0 ? EXIT.HEALTHY : EXIT.PROBLEM;
+  const cancelled = interrupted(io);
+  const inFlight = cancelled ? cut : [];
+  for (const report of inFlight) {
+    io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color, cancelled: true }));
+    finished.push({ key: targets.targetKey(report.target), row: { ...summary.summaryRow(report), cancelled: true } });
+  }
   const notProbed = chosen.length - finished.length;
   if (!json) {
     const order = new Map(chosen.map((entry, index) => [targets.targetKey(entry.target), index]));
     const inOrder = [...finished].sort((a, b) => order.get(a.key)! - order.get(b.key)!).map((entry) => entry.row);
     const footer = { elapsedMs: performance.now() - started, duplicates: duplicates.length, notProbed };
     io.stdout.write(`\n${summary.renderSummary(inOrder, footer, { color })}`);
-  } else if (notProbed > 0) {
-    io.stderr.write(`sstp-probe: cancelled: ${notProbed} of ${chosen.length} target(s) not probed\n`);
   }
-  return failed === 0 && notProbed === 0 ? EXIT.HEALTHY : EXIT.PROBLEM;
+  if (cancelled || notProbed > 0) {
+    const done = finished.length - inFlight.length;
+    io.stderr.write(`sstp-probe: cancelled: the run is incomplete: ${done} of ${chosen.length} target(s) finished, ${inFlight.length} cut short, ${notProbed} not probed\n`);
+    return EXIT.CANCELLED;
+  }
+  return failed === 0 ? EXIT.HEALTHY : EXIT.PROBLEM;
+}
+
+/**
+ * The first line of stdin, without waiting for the end of input (a pipe may stay open). On a terminal the
+ * prompt goes to stderr and the typed characters are not echoed (raw mode), as ssh and sudo do.
+ */
+async function readPasswordLine(io: CliIo, userName: string): Promise<string> {
+  const stdin = io.stdin!;
+  const terminal = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
+  if (terminal) {
+    io.stderr.write(`Password for ${quoteInput(userName)}: `);
+    stdin.setRawMode!(true);
+  }
+  const decoder = new TextDecoder();
+  let line = '';
+  let ended = false;
+  try {
+    for await (const chunk of stdin) {
+      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      for (const char of text) {
+        if (char === '\n' || char === '\r') {
+          ended = true;
+          break;
+        }
+        // Raw mode delivers Ctrl-C and Ctrl-D as bytes instead of signals.
+        if (terminal && char === '\u0003') throw new UsageError('--password-stdin: cancelled');
+        if (terminal && char === '\u0004') {
+          ended = true;
+          break;
+        }
+        if (terminal && (char === '\u007f' || char === '\b')) line = line.slice(0, -1);
+        else line += char;
+      }
+      if (ended) break;
+    }
+  } finally {
+    if (terminal) {
+      stdin.setRawMode!(false);
+      io.stderr.write('\n');
+    }
+  }
+  if (line === '') throw new UsageError('--password-stdin: standard input held no password');
+  return line;
 }
 
 async function readStdin(io: CliIo): Promise<string> {
@@ -320,7 +436,7 @@ function thumbprintFlag(value: unknown, flag: string, digits: 40 | 64): string {
   } catch (error) {
     throw new UsageError(`${flag}: ${(error as Error).message}`);
   }
-  if (normalized.length !== digits) throw new UsageError(`${flag} takes ${digits} hex digits, "${String(value)}" has ${normalized.length}`);
+  if (normalized.length !== digits) throw new UsageError(`${flag} takes ${digits} hex digits, "${quoteInput(String(value))}" has ${normalized.length}`);
   return normalized;
 }
 
@@ -328,25 +444,29 @@ function thumbprintFlag(value: unknown, flag: string, digits: 40 | 64): string {
 function secretFromEnv(name: string, flag: string, io: CliIo): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`${flag} takes the NAME of an environment variable, not a value`);
   const value = io.env[name];
-  if (value === undefined || value === '') throw new UsageError(`${flag}: the environment variable ${name} is not set`);
+  if (value === undefined || value === '') throw new UsageError(`${flag}: the environment variable ${quoteInput(name)} is not set`);
   return value;
 }
 
 function positiveInteger(value: unknown, flag: string, max = Number.MAX_SAFE_INTEGER): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1 || number > max) {
-    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not "${String(value)}"`);
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not "${quoteInput(String(value))}"`);
   }
   return number;
 }
 
 export function readTextFile(file: string, flag: string): string {
+  return new TextDecoder().decode(readFileBytes(file, flag));
+}
+
+function readFileBytes(file: string, flag: string): Uint8Array {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
-    throw new UsageError(`${flag}: cannot read "${file}": ${why}`);
+    throw new UsageError(`${flag}: cannot read "${quoteInput(file)}": ${why}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ProbeReport } from '../types.js';
+import type { ProbeReport } from '../lib/types.js';
 
 // Fleet runs with --json write NDJSON: one compact report per line, in the order the probes finish, so a
 // consumer (jq, a log shipper, a dashboard) can act on each server as soon as it is known. Every line is a

@@ -1,4 +1,4 @@
-import type { ProbeReport } from '../types.js';
+import type { ProbeReport } from '../lib/types.js';
 
 // Text output of a fleet run: one short line per target as it finishes, then a table in the order the
 // targets were given, so two runs over the same list can be compared line by line. Pure: the CLI decides
@@ -8,6 +8,8 @@ export interface SummaryOptions {
   color: boolean;
   /** Plain ASCII marks instead of ✔ ✘. */
   ascii?: boolean;
+  /** The probe was cut short by a cancel (Ctrl-C): its report says nothing about the server. */
+  cancelled?: boolean;
 }
 
 export interface SummaryFooter {
@@ -35,6 +37,11 @@ export function firstCause(report: ProbeReport): string | null {
 
 /** One line for a target that just finished, e.g. `✘ vpn.contoso.com:443  problem  cert-expired  240 ms`. */
 export function formatResultLine(report: ProbeReport, options: SummaryOptions): string {
+  if (options.cancelled) {
+    const reached = [...report.steps].reverse().find((step) => step.status !== 'skip');
+    const where = reached ? `during the ${reached.name} step` : '';
+    return `${paint(DIM, options.ascii ? '-' : '⊘', options.color)} ${[endpoint(report), 'cancelled', where, formatDuration(report.durationMs)].filter((part) => part !== '').join('  ')}\n`;
+  }
   const mark = markFor(report.ok, options);
   const errors = report.findings.filter((finding) => finding.severity === 'error').length;
   const cause = firstCause(report);
@@ -49,6 +56,8 @@ export interface SummaryRow {
   ok: boolean;
   firstCause: string | null;
   durationMs: number;
+  /** Cut short by a cancel: neither ok nor a problem. */
+  cancelled?: boolean;
 }
 
 export function summaryRow(report: ProbeReport): SummaryRow {
@@ -57,7 +66,8 @@ export function summaryRow(report: ProbeReport): SummaryRow {
 
 /** The end-of-run table: target, verdict, first cause, duration; then the totals. */
 export function renderSummary(entries: readonly SummaryRow[], footer: SummaryFooter, options: SummaryOptions): string {
-  const rows = entries.map((entry) => [entry.endpoint, entry.ok ? 'ok' : 'problem', entry.firstCause ?? '-', formatDuration(entry.durationMs)]);
+  const verdict = (entry: SummaryRow): string => (entry.cancelled ? 'cancelled' : entry.ok ? 'ok' : 'problem');
+  const rows = entries.map((entry) => [entry.endpoint, verdict(entry), entry.cancelled ? '-' : (entry.firstCause ?? '-'), formatDuration(entry.durationMs)]);
   const header = ['TARGET', 'VERDICT', 'FIRST CAUSE', 'DURATION'];
   // reduce, not Math.max(...spread): a list of 100,000 targets would overflow the argument limit.
   const widths = header.map((title, column) => rows.reduce((widest, row) => Math.max(widest, row[column]!.length), title.length));
@@ -66,11 +76,13 @@ export function renderSummary(entries: readonly SummaryRow[], footer: SummaryFoo
   const out = [paint(DIM, line(header), options.color)];
   entries.forEach((entry, index) => {
     const text = line(rows[index]!);
-    out.push(entry.ok ? text : paint(RED, text, options.color));
+    out.push(entry.ok ? text : paint(entry.cancelled ? DIM : RED, text, options.color));
   });
-  const ok = entries.filter((entry) => entry.ok).length;
-  const problems = entries.length - ok;
+  const ok = entries.filter((entry) => entry.ok && !entry.cancelled).length;
+  const cut = entries.filter((entry) => entry.cancelled).length;
+  const problems = entries.length - ok - cut;
   let totals = `${entries.length} ${entries.length === 1 ? 'target' : 'targets'} probed in ${formatDuration(footer.elapsedMs)}: ${ok} ok, ${problems} with problems`;
+  if (cut) totals += `, ${cut} cancelled`;
   if (footer.duplicates) totals += `; ${footer.duplicates} duplicate ${footer.duplicates === 1 ? 'entry' : 'entries'} skipped`;
   if (footer.notProbed) totals += `; cancelled before ${footer.notProbed} more could be probed`;
   out.push('', totals);
