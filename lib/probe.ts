@@ -371,7 +371,7 @@ export async function walkPath(
           revocation: budget.revocation,
           timeoutMs: budget.stepTimeout(),
           signal: budget.signal,
-          ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy) } : {}),
+          ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy, { authSent: outcome.proxy?.authSent ?? 'none' }) } : {}),
         });
         budget.certificateChecks.set(key, checked);
       }

@@ -24,7 +24,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import createDebug from 'debug';
-import { ProxyAgent, type Dispatcher } from 'undici';
+import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { basicAuthorization, basicToken, isSupportedScheme, parseAuthSchemes } from './challenge.js';
 import { answerChallenge, negotiateMessage, ntlmIdentity, parseChallengeMessage } from './ntlm.js';
 import { scrubSecrets, secretForms } from './redact.js';
@@ -80,6 +80,8 @@ const HEAD_LIMIT = 16 * 1024;
 /** A 407 body larger than this is not read: the connection is given up and a new one opened. */
 const BODY_LIMIT = 64 * 1024;
 const SHOWN_LINE_LIMIT = 200;
+/** Bound on opening each revocation-fetch tunnel; the fetch itself has its own deadline. */
+const FETCH_TUNNEL_TIMEOUT_MS = 10_000;
 const SHOWN_HEADER_LIMIT = 512;
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?:[ \t].*)?$/;
 
@@ -169,14 +171,17 @@ export async function openTunnel(
 }
 
 /**
- * A dispatcher that sends undici requests (CRL, OCSP, AIA fetches) through the same proxy, with Basic
- * credentials when configured. http:// URLs are forwarded as plain proxy requests rather than tunnelled,
- * since many proxies allow CONNECT only to port 443.
+ * A dispatcher that sends undici requests (CRL, OCSP, AIA fetches) through the same proxy. With Basic or no
+ * credentials, http:// URLs are forwarded as plain proxy requests rather than tunnelled, since many proxies
+ * allow CONNECT only to port 443. A proxy that took NTLM (`authSent` of the SSTP tunnel) cannot accept a
+ * fixed Proxy-Authorization header: each fetch then runs in a CONNECT tunnel of its own, authenticated like
+ * the SSTP one.
  */
 export function proxyDispatcher(
   proxy: ProxyConfig,
-  opts: { caCertificates?: string[]; rejectUnauthorizedProxy?: boolean } = {},
+  opts: { caCertificates?: string[]; rejectUnauthorizedProxy?: boolean; authSent?: ProxyAuthSent } = {},
 ): Dispatcher {
+  if (opts.authSent === 'ntlm' || opts.authSent === 'negotiate-ntlm') return tunnelDispatcher(proxy, opts);
   return new ProxyAgent({
     uri: proxy.url.href,
     proxyTunnel: false,
@@ -184,6 +189,32 @@ export function proxyDispatcher(
     proxyTls: {
       ...(opts.caCertificates !== undefined ? { ca: opts.caCertificates } : {}),
       rejectUnauthorized: opts.rejectUnauthorizedProxy ?? true,
+    },
+  });
+}
+
+/** Each connection undici asks for is an authenticated CONNECT tunnel (TLS inside for https:// URLs). */
+function tunnelDispatcher(proxy: ProxyConfig, opts: { caCertificates?: string[]; rejectUnauthorizedProxy?: boolean }): Dispatcher {
+  return new Agent({
+    connect: (options, callback) => {
+      const https = options.protocol === 'https:';
+      const port = options.port !== '' && options.port !== undefined ? Number(options.port) : https ? 443 : 80;
+      openTunnel(proxy, { host: options.hostname, port }, { timeoutMs: FETCH_TUNNEL_TIMEOUT_MS, ...opts }).then(
+        (result) => {
+          if (result.socket === null) {
+            callback(new Error(`no tunnel through the proxy to ${options.hostname}:${port} (${result.code})`), null);
+            return;
+          }
+          if (!https) {
+            callback(null, result.socket as net.Socket);
+            return;
+          }
+          const secure = tls.connect({ socket: result.socket, servername: options.servername ?? options.hostname, ALPNProtocols: ['http/1.1'] });
+          secure.once('secureConnect', () => callback(null, secure));
+          secure.once('error', (error) => callback(error, null));
+        },
+        (error: Error) => callback(error, null),
+      );
     },
   });
 }
