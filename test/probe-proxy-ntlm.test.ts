@@ -78,6 +78,7 @@ t.test('through an NTLM proxy', async (t) => {
         const args = [`localhost:${server.port}`, '--proxy', proxy.url, '--proxy-user', USER, '--proxy-password-env', 'PROXY_PW', ...(json ? ['--json'] : [])];
         runs.push({ mode, password, json, run: await runBin(args, { ...env, PROXY_PW: password }) });
         tokens.push(...proxy.tokens);
+        if (password === ACCOUNT.password) t.equal(proxy.authenticated[0], USER, `${mode}: --proxy-user CONTOSO\\alice reached the proxy as domain and user`);
         t.ok(proxy.tokens.length >= 3, `${mode}: negotiate, challenge and authenticate went through the proxy`);
         await proxy.close();
       }

@@ -1,7 +1,8 @@
 // The NTLM handshake of the proxy hop against a proxy that really checks NTLMv2 (fixtures/ntlm-proxy.ts).
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import t from 'tap';
+import net from 'node:net';
+import t, { type Test } from 'tap';
 import { startNtlmProxy } from '../fixtures/ntlm-proxy.js';
 import { openTunnel, type ProxyTunnelResult } from '../lib/proxy/connect.js';
 import { parseProxyUrl } from '../lib/proxy/select.js';
@@ -93,4 +94,81 @@ t.test('NTLM is preferred to Basic when both are offered: the password never tra
   const result = await openTunnel(parseProxyUrl(proxy.url, 'test', { user: 'CONTOSO\\alice', password: ACCOUNT.password }), { host: '127.0.0.1', port: 9 }, { timeoutMs: TIMEOUT_MS });
   t.equal(result.evidence.authSent, 'ntlm');
   t.notOk(proxy.requests.some((r) => r.scheme === 'Basic'), 'no Basic credentials sent');
+});
+
+/** A proxy that answers the n-th request of each connection with `answers[n]`, counting connections. */
+async function scriptedProxy(t: Test, answers: string[]): Promise<{ url: string; connections: () => number }> {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((s) => {
+    connections++;
+    sockets.add(s);
+    s.on('error', () => s.destroy());
+    let head = '';
+    let n = 0;
+    s.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      while (head.includes('\r\n\r\n')) {
+        head = head.slice(head.indexOf('\r\n\r\n') + 4);
+        const answer = answers[n++];
+        if (answer === undefined) s.destroy();
+        else if (answer.endsWith('<close>')) s.end(answer.slice(0, -'<close>'.length));
+        else s.write(answer);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  t.teardown(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, connections: () => connections };
+}
+
+const NTLM_407 = 'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\n';
+const CREDENTIALS = { user: 'CONTOSO\\alice', password: ACCOUNT.password };
+// A minimal CHALLENGE_MESSAGE: flags Unicode | NTLM, server challenge 0123456789abcdef, empty target info.
+const SMALL_CHALLENGE = 'TlRMTVNTUAACAAAAAAAAADAAAAABAgAAASNFZ4mrze8AAAAAAAAAAAAAAAAwAAAAAAAAAA==';
+
+t.test('a chunked 407 body is read and the connection kept for the handshake', async (t) => {
+  const challenge = SMALL_CHALLENGE;
+  const proxy = await scriptedProxy(t, [
+    `${NTLM_407}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+    `HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM ${challenge}\r\nContent-Length: 3\r\n\r\nabc`,
+    'HTTP/1.1 200 Connection established\r\n\r\n',
+  ]);
+  const result = await openTunnel(parseProxyUrl(proxy.url, 'test', CREDENTIALS), { host: 'vpn', port: 443 }, { timeoutMs: TIMEOUT_MS });
+  t.equal(result.code, 'connected', result.detail ?? '');
+  t.equal(proxy.connections(), 1);
+  result.socket?.destroy();
+});
+
+t.test('a proxy that closes the connection after its challenge: closed, saying NTLM needs keep-alive', async (t) => {
+  const challenge = SMALL_CHALLENGE;
+  const proxy = await scriptedProxy(t, [
+    `${NTLM_407}Content-Length: 0\r\n\r\n`,
+    `HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM ${challenge}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n<close>`,
+  ]);
+  const result = await openTunnel(parseProxyUrl(proxy.url, 'test', CREDENTIALS), { host: 'vpn', port: 443 }, { timeoutMs: TIMEOUT_MS });
+  t.equal(result.code, 'closed');
+  t.match(result.detail, /closed the connection after its NTLM challenge: NTLM needs the answer on the same connection/);
+  t.equal(result.evidence.headers['proxy-authenticate'], 'NTLM ***', 'the challenge token is not shown');
+  t.notOk(JSON.stringify({ ...result, socket: null }).includes(challenge));
+});
+
+t.test('a malformed challenge is bad-response; a 407 without one is auth-required', async (t) => {
+  const garbled = Buffer.from('NTLMSSP\0\x02\0\0\0 too short?').toString('base64');
+  const bad = await scriptedProxy(t, [
+    `${NTLM_407}Content-Length: 0\r\n\r\n`,
+    `HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM ${garbled}\r\nContent-Length: 0\r\n\r\n`,
+  ]);
+  const r1 = await openTunnel(parseProxyUrl(bad.url, 'test', CREDENTIALS), { host: 'vpn', port: 443 }, { timeoutMs: TIMEOUT_MS });
+  t.equal(r1.code, 'bad-response');
+  t.match(r1.detail, /NTLM challenge is malformed/);
+
+  const bare = await scriptedProxy(t, [`${NTLM_407}Content-Length: 0\r\n\r\n`, `${NTLM_407}Content-Length: 0\r\n\r\n`]);
+  const r2 = await openTunnel(parseProxyUrl(bare.url, 'test', CREDENTIALS), { host: 'vpn', port: 443 }, { timeoutMs: TIMEOUT_MS });
+  t.equal(r2.code, 'auth-required');
+  t.match(r2.detail, /without a challenge/);
+  t.equal(bare.connections(), 1, 'the first 407 kept the connection');
 });
