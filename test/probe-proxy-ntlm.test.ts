@@ -9,6 +9,7 @@ import { probe } from '../lib/probe.js';
 import { runBin } from './helpers/cli.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import { stepOf } from './helpers/report-builder.js';
+import { validateReport } from './helpers/schema.js';
 
 const start = fixtureStarter();
 const FAST = { stepTimeoutMs: 4_000, timeoutMs: 20_000 };
@@ -29,6 +30,7 @@ t.test('through an NTLM proxy', async (t) => {
     t.match(stepOf(report, 'proxy').detail, /NTLMv2/);
     t.equal(report.proxy?.authSent, 'ntlm');
     t.equal(report.proxy?.attempts, 3);
+    t.ok(validateReport(JSON.parse(JSON.stringify(report))), JSON.stringify(validateReport.errors));
     t.equal(proxy.connectionsTo(server.port), 1, 'exactly one TCP connection to the proxy for the SSTP tunnel');
     t.ok(proxy.connections() > 1, 'the CRL fetch went through the proxy in a tunnel of its own');
     t.equal(report.revocation?.verdict, 'good', 'the revocation check got through the NTLM proxy');
@@ -53,6 +55,7 @@ t.test('through an NTLM proxy', async (t) => {
     const good = await probe(`localhost:${server.port}`, { ...base, proxy: proxy.url, proxyUser: USER, proxyPassword: ACCOUNT.password });
     t.equal(good.ok, true, JSON.stringify(good.findings.map((f) => f.summary)));
     t.equal(good.proxy?.authSent, 'negotiate-ntlm');
+    t.ok(validateReport(JSON.parse(JSON.stringify(good))), JSON.stringify(validateReport.errors));
     t.same(good.proxy?.authSchemes, [], 'the 200 names no scheme');
     t.match(stepOf(good, 'proxy').detail, /offers Negotiate without NTLM: authenticated with NTLMv2 messages inside Negotiate/);
 

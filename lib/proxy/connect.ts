@@ -322,6 +322,8 @@ function challengeToken(values: readonly string[], label: string): string | null
 async function keepOrRedial(answer: Answer, proxy: ProxyConfig, hop: Hop, opts: OpenTunnelOptions): Promise<Conn | Failure> {
   if (await keepAlive(answer, hop)) return answer.conn;
   answer.conn.socket.destroy();
+  // Out of time while reading the 407's body: the proxy was reached and answered, say so.
+  if (hop.stopped !== null) return { ...failure(hop.stopped, answer.conn, null), head: answer.head };
   log('the proxy does not keep the connection: opening a new one');
   return dial(proxy, hop, opts);
 }
