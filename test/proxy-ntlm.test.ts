@@ -149,3 +149,24 @@ t.test('a malformed challenge is a clear error naming the field', async (t) => {
   badPair.writeUInt16LE(0x40, 0x44 + 2);
   t.throws(() => parseChallengeMessage(badPair), /AV_PAIR 2 at offset 0 runs past/);
 });
+
+t.test('any bytes from a proxy parse or fail with NtlmMessageError, never another exception', async (t) => {
+  let seed = 0x2545f491;
+  const next = (): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return seed >>> 0;
+  };
+  let other = 0;
+  for (let i = 0; i < 3000; i++) {
+    const message = Buffer.from(CHALLENGE.subarray(0, next() % (CHALLENGE.length + 1)));
+    for (let flips = next() % 4; flips > 0 && message.length > 0; flips--) message[next() % message.length] = next() & 0xff;
+    try {
+      parseChallengeMessage(message);
+    } catch (error) {
+      if (!(error instanceof NtlmMessageError)) other++;
+    }
+  }
+  t.equal(other, 0);
+});
