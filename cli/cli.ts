@@ -130,7 +130,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('expect-sha256', { type: 'string', describe: 'SHA-256 certificate hash the server is configured with' })
       .option('netsh-sslcert', { type: 'string', describe: 'file with the output of `netsh http show sslcert` from the server' })
       .option('proxy', { type: 'string', describe: 'HTTP CONNECT proxy, http://[user:pass@]host:port or https://... (default: HTTPS_PROXY, minus NO_PROXY); --no-proxy for none' })
-      .option('proxy-user', { type: 'string', describe: 'proxy user name (replaces one in the proxy URL)' })
+      .option('proxy-user', { type: 'string', describe: 'proxy user name, DOMAIN\\user or user@domain for NTLM (replaces one in the proxy URL)' })
       .option('proxy-password-env', { type: 'string', describe: 'name of the environment variable holding the proxy password' })
       .option('ca', { type: 'string', array: true, describe: 'PEM file of extra trusted CA certificates (repeatable)' })
       .option('ca-system', { type: 'boolean', describe: 'also trust the system CA bundle (Linux: /etc/ssl/certs/ca-certificates.crt); NODE_EXTRA_CA_CERTS is always honoured' })

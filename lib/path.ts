@@ -191,7 +191,7 @@ function certificateWork(chain: Buffer[], host: string, route: Route, budget: Bu
       revocation: budget.revocation,
       timeoutMs: bound.timeoutMs,
       signal: budget.signal,
-      ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy) } : {}),
+      ...(route.kind === 'proxy' ? { dispatcher: async () => (await import('./proxy/connect.js')).proxyDispatcher(route.proxy, { authSent: outcome.proxy?.authSent ?? 'none' }) } : {}),
     });
     budget.certificateChecks.set(key, checked);
   }

@@ -157,9 +157,10 @@ export interface ProxyInfo {
   authSchemes: string[];
   /** Selected response headers, lowercase names: proxy-authenticate, www-authenticate, server, via, proxy-agent, connection. */
   headers: Record<string, string>;
-  /** CONNECT requests sent: 2 when a 407 was answered with credentials. */
+  /** CONNECT requests sent: 2 when a 407 was answered with Basic, 3 with NTLM (all on one connection when the proxy keeps it). */
   attempts: number;
-  authSent: 'none' | 'basic';
+  /** Credentials sent: none, Basic, NTLMv2, or NTLMv2 messages under the Negotiate scheme. */
+  authSent: 'none' | 'basic' | 'ntlm' | 'negotiate-ntlm';
   /** Whether the connection to the proxy itself was made (tells "unreachable" from "silent"). */
   proxyConnected: boolean;
 }

@@ -89,6 +89,6 @@ t.test('credentials the proxy refuses are reported as refused, not missing', asy
     attempts: 2,
   });
   const findings = diagnose(report, { now: NOW });
-  t.same(findings.map((f) => f.cause), ['proxy-auth-required']);
-  t.match(findings[0]?.summary, /refused the credentials given/);
+  t.same(findings.map((f) => f.cause), ['proxy-auth-rejected']);
+  t.match(findings[0]?.summary, /refused the credentials sent with Basic/);
 });

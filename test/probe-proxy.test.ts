@@ -48,12 +48,13 @@ t.test('through tinyproxy', async (t) => {
     t.equal(stepOf(report, 'tls').status, 'skip');
   });
 
-  t.test('wrong credentials: a clear finding', async (t) => {
+  t.test('wrong credentials: tinyproxy answers 401, and that is proxy-auth-rejected naming Basic', async (t) => {
     const report = await probe(`localhost:${server.port}`, { ...base, proxy: proxy.url, proxyUser: USER, proxyPassword: 'wrong-password' });
     t.equal(report.ok, false);
-    const causes = report.findings.map((f) => f.cause);
-    t.ok(causes.includes('proxy-auth-required') || causes.includes('proxy-rejected'), causes.join(','));
-    t.match(report.findings.map((f) => f.summary).join('\n'), /credential/i);
+    t.same(report.findings.map((f) => f.cause), ['proxy-auth-rejected']);
+    t.equal(report.proxy?.status, 401);
+    t.equal(report.proxy?.authSent, 'basic');
+    t.match(report.findings[0]?.summary, /refused the credentials sent with Basic/);
     t.notMatch(JSON.stringify(report), 'wrong-password');
   });
 

@@ -18,9 +18,9 @@ t.test('schemes are read from every challenge, across fields and within one fiel
   t.same(parseAuthSchemes([]), []);
 });
 
-t.test('only Basic can be answered', async (t) => {
-  t.ok(isSupportedScheme('basic'));
-  for (const s of ['NTLM', 'Negotiate', 'Digest', 'Kerberos']) t.notOk(isSupportedScheme(s), s);
+t.test('Basic, NTLM and Negotiate (carrying NTLM) can be answered; Digest and Kerberos cannot', async (t) => {
+  for (const s of ['basic', 'NTLM', 'negotiate']) t.ok(isSupportedScheme(s), s);
+  for (const s of ['Digest', 'Kerberos', 'Bearer']) t.notOk(isSupportedScheme(s), s);
 });
 
 t.test('Basic credentials follow RFC 7617 §2', async (t) => {

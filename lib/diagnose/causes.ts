@@ -83,7 +83,15 @@ export const CAUSES = {
   'proxy-auth-required': {
     category: 'proxy',
     meaning: 'The proxy demands authentication (407): the only HTTP status a Windows SSTP client reacts to, shown as "Access Denied".',
-    evidence: 'proxy step code auth-required / auth-rejected, or a 407 status from the proxy or on the HTTP exchange.',
+    evidence: 'proxy step code auth-required (no credentials sent, or no scheme sstp-probe can answer), auth-rejected without credentials sent, or a 407 status from the proxy or on the HTTP exchange.',
+    pageSection: `${PAGE_STATUS} (HTTP_STATUS_PROXY_AUTH_REQ)`,
+    severity: 'error',
+    windowsError: 'Access Denied (HTTP 407 Proxy Authentication Required)',
+  },
+  'proxy-auth-rejected': {
+    category: 'proxy',
+    meaning: 'The proxy refused the credentials sent to it (Basic, NTLMv2, or NTLMv2 inside Negotiate).',
+    evidence: 'proxy step code auth-rejected with ProxyInfo.authSent basic, ntlm or negotiate-ntlm: 407 again after the credentials, or 401.',
     pageSection: `${PAGE_STATUS} (HTTP_STATUS_PROXY_AUTH_REQ)`,
     severity: 'error',
     windowsError: 'Access Denied (HTTP 407 Proxy Authentication Required)',

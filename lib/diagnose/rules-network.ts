@@ -49,9 +49,27 @@ function proxyEvidence(f: Facts, code: string, detail: string | null): Record<st
   return { proxy: p?.url ?? null, proxySource: p?.reason ?? null, code, detail, statusLine: p?.statusLine ?? null };
 }
 
+const SENT_SCHEMES = { basic: 'Basic', ntlm: 'NTLMv2', 'negotiate-ntlm': 'NTLMv2 inside Negotiate' } as const;
+
+/** Credentials were sent and the proxy refused them (407 again, or 401). */
+function proxyAuthRejected(f: Facts, detail: string | null): Finding {
+  const proxy = f.report.proxy;
+  const sent = proxy === null || proxy.authSent === 'none' ? 'the' : SENT_SCHEMES[proxy.authSent];
+  const target = hostPort(f.host, f.port);
+  return makeFinding(
+    'proxy-auth-rejected',
+    `${withDetail(`The proxy ${proxy?.url ?? ''} refused the credentials sent with ${sent} for CONNECT ${target}`, detail)}.`,
+    { ...proxyEvidence(f, 'auth-rejected', detail), authSent: proxy?.authSent ?? null, authSchemes: proxy?.authSchemes ?? [] },
+    [
+      'Check the proxy user name (DOMAIN\\user or user@domain) and the password, and that the account is not locked and may use the proxy.',
+      `Windows SSTP clients cannot answer a proxy's authentication at all (they show "Access Denied"): allow unauthenticated CONNECT to ${target}, or let VPN clients bypass the proxy.`,
+    ],
+  );
+}
+
 export const proxyRule: Rule = {
   name: 'proxy',
-  causes: ['proxy-unreachable', 'proxy-auth-required', 'proxy-rejected'],
+  causes: ['proxy-unreachable', 'proxy-auth-required', 'proxy-auth-rejected', 'proxy-rejected'],
   apply(f) {
     if (!f.viaProxy || f.report.proxy === null) return [];
     const proxy = f.report.proxy;
@@ -79,6 +97,7 @@ export const proxyRule: Rule = {
     }
 
     const status = proxy.status;
+    if (step?.code === 'auth-rejected' && proxy.authSent !== 'none') return [proxyAuthRejected(f, step.detail)];
     if (step?.code === 'auth-required' || step?.code === 'auth-rejected' || status === 407) {
       const rejected = step?.code === 'auth-rejected';
       const schemes = proxy.authSchemes.length > 0 ? ` (schemes offered: ${proxy.authSchemes.join(', ')})` : '';
@@ -86,7 +105,7 @@ export const proxyRule: Rule = {
         makeFinding(
           'proxy-auth-required',
           rejected
-            ? `The proxy ${proxy.url} refused the credentials given and still answers 407 Proxy Authentication Required${schemes}. Windows SSTP clients show "Access Denied" on a 407.`
+            ? `${withDetail(`The proxy ${proxy.url} refuses CONNECT ${target} without credentials`, step?.detail ?? null)}${schemes}. Windows SSTP clients show "Access Denied".`
             : `The proxy ${proxy.url} answers CONNECT ${target} with 407 Proxy Authentication Required${schemes}: the only HTTP status a Windows SSTP client reacts to, shown as "Access Denied".`,
           { ...proxyEvidence(f, step?.code ?? 'auth-required', step?.detail ?? null), authSchemes: proxy.authSchemes },
           [

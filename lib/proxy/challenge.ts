@@ -1,15 +1,15 @@
-// Proxy authentication challenges and the one scheme sstp-probe answers (Basic), pure.
+// Proxy authentication challenges, and the Basic credential (NTLM is in ntlm.ts), pure.
 //
 // A Proxy-Authenticate field (RFC 9110 §11.6.1, §11.7.1) holds one or more challenges separated by commas:
 //   challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
 // so "Basic realm=\"x\", Digest realm=\"y\", nonce=\"z\"" offers Basic and Digest, and a proxy may also send
 // the field several times (NTLM and Negotiate usually come that way).
 
-/** Schemes a proxy may offer, spelled as users know them. Only Basic can be answered. */
+/** Schemes a proxy may offer, spelled as users know them. Basic, NTLM and Negotiate (with NTLM inside) can be answered. */
 export const AUTH_SCHEMES = ['Basic', 'Digest', 'NTLM', 'Negotiate', 'Kerberos', 'Bearer'] as const;
 export type AuthScheme = (typeof AUTH_SCHEMES)[number];
 
-export const SUPPORTED_AUTH_SCHEMES: readonly AuthScheme[] = ['Basic'];
+export const SUPPORTED_AUTH_SCHEMES: readonly AuthScheme[] = ['Basic', 'NTLM', 'Negotiate'];
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const SCHEME_AT_START = new RegExp(`^(${TOKEN})(?:\\s+(?!=)|$)`);
