@@ -156,3 +156,16 @@ t.test('--ca-system on a Node without the OS store: the report says so and names
   const report = JSON.parse(run.stdout) as ProbeReport;
   t.match(report.certificateChecks?.trustAnchors.system, { source: 'bundle-file', detail: new RegExp(`not available on Node ${process.version.replace(/\./g, '\\.')}`) });
 });
+
+t.test("the TLS step's context trusts --ca beside Node's roots, and the CA stays out of other contexts", async (t) => {
+  const { connect } = await import('node:tls');
+  const server = await serve(t);
+  const verdict = async (trust: ReturnType<typeof prepareTrust>): Promise<string> => {
+    const socket = connect({ host: '127.0.0.1', port: server.port, servername: 'sstp.test', secureContext: trust.secureContext(), rejectUnauthorized: false });
+    t.teardown(() => socket.destroy());
+    await new Promise((resolve) => socket.once('secureConnect', resolve));
+    return socket.authorized ? 'authorized' : String(socket.authorizationError);
+  };
+  t.equal(await verdict(prepareTrust({ trustedCaPems: server.trustedCaPems, env: {} })), 'authorized', 'the chain verifies against the extra CA');
+  t.equal(await verdict(prepareTrust({ env: {} })), 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'a later run without --ca does not inherit it');
+});
