@@ -10,7 +10,7 @@
 // so their CPU does not stall the relay in this one. The CRL is fetched straight from loopback, not through
 // the relay: only the SSTP path is slowed, as for nmap.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const BIN = here('../dist/bin/sstp-probe.js');
 const RUNS = Number(process.env.RUNS ?? 10);
 const DELAY_MS = 25;
+const dir = mkdtempSync(join(tmpdir(), 'sstp-probe-side-by-side-'));
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -28,25 +29,38 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+// CPU time (user + system) of each command too, from GNU time when installed: on a shared machine wall time
+// swings with the load, CPU time much less, so both are reported.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
 /** Spawn to exit, asynchronously: the relay in this process keeps forwarding meanwhile. */
 function timed(command, args) {
   return new Promise((resolve, reject) => {
+    const cpuFile = join(dir, 'cpu.txt');
+    const [file, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args]] : [command, args];
     const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ ms: performance.now() - started, code, stdout, stderr }));
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      const cpu = GNU_TIME ? readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number) : null;
+      resolve({ ms, cpuMs: cpu ? (cpu[0] + cpu[1]) * 1000 : null, code, stdout, stderr });
+    });
   });
 }
 
 function hasNmap() {
-  return timed('nmap', ['--version']).then((run) => run.code === 0, () => false);
+  return new Promise((resolve) => {
+    const child = spawn('nmap', ['--version'], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'sstp-probe-side-by-side-'));
 const servers = spawn(process.execPath, [here('./fleet-servers.mjs'), JSON.stringify({ 'ppp-mschapv2': 1 })], { stdio: ['pipe', 'pipe', 'inherit'] });
 const first = await new Promise((resolve) => createInterface({ input: servers.stdout }).once('line', resolve));
 const { targets, caPem } = JSON.parse(first);
@@ -83,12 +97,14 @@ if (await hasNmap()) {
 }
 
 const times = Object.fromEntries(Object.keys(COMMANDS).map((name) => [name, []]));
+const cpuTimes = Object.fromEntries(Object.keys(COMMANDS).map((name) => [name, []]));
 for (const { args } of Object.values(COMMANDS)) await timed(args[0], args.slice(1)); // warm the file cache
 for (let i = 0; i < RUNS; i++) {
   for (const [name, { args, check }] of Object.entries(COMMANDS)) {
     const run = await timed(args[0], args.slice(1));
     check?.(run);
     times[name].push(run.ms);
+    if (run.cpuMs !== null) cpuTimes[name].push(run.cpuMs);
   }
 }
 await relay.close();
@@ -97,9 +113,16 @@ rmSync(dir, { recursive: true, force: true });
 
 const med = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
 const base = med['node -e 0'];
+const cpuMed = Object.fromEntries(Object.entries(cpuTimes).map(([name, values]) => [name, values.length ? median(values) : null]));
 console.log(`# side by side, ${RUNS} interleaved runs each, medians, relay ${DELAY_MS} ms each way, node ${process.version}, ${new Date().toISOString()}`);
 for (const [name, value] of Object.entries(med)) {
-  console.log(JSON.stringify({ command: name, medianMs: Math.round(value), ratioToNode: Number((value / base).toFixed(2)) }));
+  const cpu = cpuMed[name];
+  console.log(JSON.stringify({
+    command: name,
+    medianMs: Math.round(value),
+    ratioToNode: Number((value / base).toFixed(2)),
+    ...(cpu === null ? {} : { medianCpuMs: Math.round(cpu), cpuRatioToNode: Number((cpu / cpuMed['node -e 0']).toFixed(2)) }),
+  }));
 }
 const target = (name, value, limit, met) => console.log(JSON.stringify({ target: name, value: Number(value.toFixed(2)), limit, met }));
 target('loopback probe / node -e 0', med['probe, loopback'] / base, '<= 3', med['probe, loopback'] / base <= 3);
