@@ -133,7 +133,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('proxy-user', { type: 'string', describe: 'proxy user name, DOMAIN\\user or user@domain for NTLM (replaces one in the proxy URL)' })
       .option('proxy-password-env', { type: 'string', describe: 'name of the environment variable holding the proxy password' })
       .option('ca', { type: 'string', array: true, describe: 'PEM file of extra trusted CA certificates (repeatable)' })
-      .option('ca-system', { type: 'boolean', describe: 'also trust the system CA bundle (Linux: /etc/ssl/certs/ca-certificates.crt); NODE_EXTRA_CA_CERTS is always honoured' })
+      .option('ca-system', { type: 'boolean', describe: 'also trust the OS trust store (Node 22.15+; older Node: the system CA bundle file); on by default on Windows; NODE_EXTRA_CA_CERTS is always honoured' })
       .option('revocation', { type: 'boolean', default: true, describe: 'ask the certificate\'s CRL / OCSP locations as Windows clients do, beside the other steps; --no-revocation skips it' })
       .option('ppp', { type: 'boolean', default: true, describe: 'after the Ack, read the PPP LCP offer (the authentication method the server wants); --no-ppp stops at the SSTP handshake' })
       .option('enumerate-auth', { type: 'boolean', describe: 'refuse the offered authentication method, a few bounded rounds, to learn every method the server allows' })
@@ -225,19 +225,20 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
   }
   const caFiles = (args.ca as string[] | undefined) ?? [];
   if (caFiles.length > 0) {
-    const { pemCertificates } = await import('../lib/cert-online/trust-store.js');
+    const { caFileCertificates } = await import('../lib/cert-online/trust-store.js');
     options.trustedCaPems = caFiles.flatMap((file) => {
-      const blocks = pemCertificates(readTextFile(file, '--ca'));
-      if (blocks.length === 0) throw new UsageError(`--ca: "${quoteInput(file)}" holds no PEM certificate`);
-      return blocks;
+      const read = caFileCertificates(readTextFile(file, '--ca'));
+      if ('problem' in read) throw new UsageError(`--ca: "${quoteInput(file)}" ${read.problem}`);
+      return read.pems;
     });
   }
   if (args['ca-system'] === true) {
     // Loaded only here: --help and runs without the flag never pay for the certificate code.
-    const { findSystemCaFile, SYSTEM_CA_FILES } = await import('../lib/cert-online/trust-store.js');
-    if (findSystemCaFile() === null) throw new UsageError(`--ca-system: no system CA bundle found (looked for ${SYSTEM_CA_FILES.join(', ')}); pass the roots with --ca <file>`);
+    const { systemCaProblem } = await import('../lib/trust.js');
+    const problem = systemCaProblem();
+    if (problem !== null) throw new UsageError(`--ca-system: ${problem}`);
     options.systemCa = true;
-  }
+  } else if (args['ca-system'] === false) options.systemCa = false;
   if (args.revocation === false) options.revocation = false;
   if (args.proxy === false) options.proxy = false;
   else if (typeof args.proxy === 'string') options.proxy = args.proxy;

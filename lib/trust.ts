@@ -1,6 +1,6 @@
+import * as tls from 'node:tls';
 import type { SecureContext } from 'node:tls';
-import { rootCertificates } from 'node:tls';
-import { gatherTrustAnchors, type TrustAnchors, type TrustStoreFiles } from './cert-online/trust-store.js';
+import { findSystemCaFile, gatherTrustAnchors, SYSTEM_CA_FILES, type SystemStoreReader, type TrustAnchors, type TrustStoreFiles } from './cert-online/trust-store.js';
 import { createTlsClientContext } from './steps/tls.js';
 
 // The trust a run holds once and every probe shares: the anchors gathered from Node's roots, --ca,
@@ -19,26 +19,69 @@ export interface PreparedTrust {
 export interface TrustOptions {
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
   trustedCaPems?: readonly string[];
-  /** Also trust the platform's CA bundle. */
+  /**
+   * Also trust the platform's store: the OS store on Node 22.15+, else the CA bundle file. Default: on
+   * Windows when the OS store is readable (that is the store the Windows SSTP client judges against), else off.
+   */
   systemCa?: boolean;
   /** Where NODE_EXTRA_CA_CERTS is read from (default: process.env). */
   env?: Record<string, string | undefined>;
   /** File access seam for tests. */
   files?: TrustStoreFiles;
+  /** OS store seam for tests (null: not readable on this Node). Default: tls.getCACertificates('system'). */
+  systemStore?: SystemStoreReader | null;
+  /** Platform seam for tests (default: process.platform). */
+  platform?: NodeJS.Platform;
+}
+
+/** tls.getCACertificates('system') where this Node has it (22.15+, 23.10+), else null. */
+export function osTrustStore(): SystemStoreReader | null {
+  const read = (tls as unknown as { getCACertificates?: (type: 'system') => string[] }).getCACertificates;
+  return typeof read === 'function' ? () => read('system') : null;
+}
+
+/** Why --ca-system cannot work here (neither the OS store nor a bundle file), or null. */
+export function systemCaProblem(store: SystemStoreReader | null = osTrustStore(), files?: TrustStoreFiles): string | null {
+  if (store !== null || findSystemCaFile(files) !== null) return null;
+  return `this Node (${process.version}) cannot read the OS trust store (it needs Node 22.15 or later) and no system CA bundle was found (looked for ${SYSTEM_CA_FILES.join(', ')}); pass the roots with --ca <file>`;
+}
+
+/** Whether --ca-system is on when not asked either way: on Windows with a readable OS store. */
+export function systemCaByDefault(platform: NodeJS.Platform = process.platform, store: SystemStoreReader | null = osTrustStore()): boolean {
+  return platform === 'win32' && store !== null;
 }
 
 /** Gathers the anchors now (files are read here, once); the judge's index and the TLS context come on first use. */
 export function prepareTrust(options: TrustOptions = {}): PreparedTrust {
+  const systemStore = options.systemStore === undefined ? osTrustStore() : options.systemStore;
   const anchors = gatherTrustAnchors({
-    bundled: rootCertificates,
+    bundled: tls.rootCertificates,
     extra: options.trustedCaPems ?? [],
-    systemCa: options.systemCa === true,
+    systemCa: options.systemCa ?? systemCaByDefault(options.platform, systemStore),
+    systemStore,
     nodeExtraCaCerts: (options.env ?? process.env).NODE_EXTRA_CA_CERTS,
     ...(options.files ? { files: options.files } : {}),
   });
   let context: SecureContext | null = null;
   return {
     anchors,
-    secureContext: () => (context ??= createTlsClientContext(anchors.extraPems)),
+    secureContext: () => (context ??= clientContextWith(anchors.extraPems)),
   };
 }
+
+/**
+ * The TLS step's context: Node's roots plus the extra CAs. Handing `ca: [...rootCertificates, ...extra]` to
+ * createSecureContext makes OpenSSL decode every bundled root again from PEM (50-300 ms on a busy 2-core
+ * machine, the biggest single cost of a one-target run with --ca); a context made without `ca` shares the
+ * root store Node decodes once per process, and only the extra CAs are added to its copy. Same trust, same
+ * recorded verdict. Where this Node's context handle lacks addCACert, the plain way is taken.
+ */
+function clientContextWith(extraPems: readonly string[]): SecureContext {
+  const context = createTlsClientContext();
+  if (extraPems.length === 0) return context;
+  const handle = (context as unknown as { context?: { addCACert?: (pem: string) => void } }).context;
+  if (typeof handle?.addCACert !== 'function') return createTlsClientContext(extraPems);
+  for (const pem of extraPems) handle.addCACert(pem);
+  return context;
+}
+

@@ -366,8 +366,11 @@ export interface TrustAnchorsInfo {
   bundled: number;
   /** CA certificates given with --ca / trustedCaPems. */
   extra: number;
-  /** The platform store (--ca-system): the file read, or path null with the reason when none was found. */
-  system: { path: string | null; certificates: number; detail: string | null } | null;
+  /**
+   * The platform store (--ca-system): the OS store itself (source os-store, Node 22.15+), or on older Node
+   * the bundle file read (source bundle-file, path null when none was found); detail says why, when it matters.
+   */
+  system: { source: 'os-store' | 'bundle-file'; path: string | null; certificates: number; detail: string | null } | null;
   /** The file NODE_EXTRA_CA_CERTS names, when set. */
   nodeExtraCaCerts: { path: string; certificates: number; detail: string | null } | null;
 }

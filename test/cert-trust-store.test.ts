@@ -39,7 +39,7 @@ t.test('bundled, extra, system and NODE_EXTRA_CA_CERTS anchors, and what the rep
   t.same(got.info, {
     bundled: 1,
     extra: 1,
-    system: { path: '/etc/ssl/certs/ca-certificates.crt', certificates: 2, detail: null },
+    system: { source: 'bundle-file', path: '/etc/ssl/certs/ca-certificates.crt', certificates: 2, detail: `the OS trust store is not available on Node ${process.version} (it needs Node 22.15 or later); read the bundle file instead` },
     nodeExtraCaCerts: { path: '/opt/corp-root.pem', certificates: 1, detail: null },
   });
   t.equal(got.pems.length, 5);
@@ -53,7 +53,7 @@ t.test('bundled, extra, system and NODE_EXTRA_CA_CERTS anchors, and what the rep
 t.test('missing or empty files are evidence, not crashes', async (t) => {
   const fs = files({ '/opt/empty.pem': 'nothing', '/opt/locked.pem': Object.assign(new Error('EACCES'), { code: 'EACCES' }) });
   const none = gatherTrustAnchors({ bundled: [], systemCa: true, nodeExtraCaCerts: '/opt/missing.pem', files: fs });
-  t.same(none.info.system, { path: null, certificates: 0, detail: `no system CA bundle found (looked for ${SYSTEM_CA_FILES.join(', ')})` });
+  t.same(none.info.system, { source: 'bundle-file', path: null, certificates: 0, detail: `the OS trust store is not available on Node ${process.version} (it needs Node 22.15 or later); read the bundle file instead, but found none (looked for ${SYSTEM_CA_FILES.join(', ')})` });
   t.same(none.info.nodeExtraCaCerts, { path: '/opt/missing.pem', certificates: 0, detail: 'no such file' });
   t.same(gatherTrustAnchors({ bundled: [], nodeExtraCaCerts: '/opt/empty.pem', files: fs }).info.nodeExtraCaCerts?.detail, 'the file holds no PEM certificate');
   t.same(gatherTrustAnchors({ bundled: [], nodeExtraCaCerts: '/opt/locked.pem', files: fs }).info.nodeExtraCaCerts?.detail, 'permission denied');

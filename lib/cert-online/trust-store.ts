@@ -1,9 +1,12 @@
 // The trust anchors a judgement uses, gathered the way the user's own client would have them: Node's
 // bundled roots, the CA files the user names, optionally the platform store (--ca-system), and the file
 // NODE_EXTRA_CA_CERTS names. Node adds that last one to its own verifier at start-up, but
-// tls.rootCertificates does not list it, so it is read here. Files are read through a seam so tests
-// need no real /etc.
+// tls.rootCertificates does not list it, so it is read here. The platform store is the OS's own where
+// Node can read it (tls.getCACertificates('system'), Node 22.15+: the Windows machine and user stores with
+// enterprise and Group Policy roots, the macOS keychain, OpenSSL's store on Linux), else a bundle file.
+// Files and the store are read through seams so tests need no real /etc.
 
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { TrustAnchorsInfo } from '../types.js';
 import { prepareAnchors, type PreparedAnchors } from '../cert/judge.js';
@@ -46,11 +49,43 @@ export interface TrustAnchorsInput {
   /** The value of NODE_EXTRA_CA_CERTS, if set. */
   nodeExtraCaCerts?: string | undefined;
   files?: TrustStoreFiles;
+  /** Reads the OS store, or null where this Node cannot (then the bundle files are read). Default: none. */
+  systemStore?: SystemStoreReader | null;
 }
+
+/** The OS trust store's roots as PEM (tls.getCACertificates('system')). */
+export type SystemStoreReader = () => readonly string[];
 
 /** The PEM CERTIFICATE blocks of a text, in order. */
 export function pemCertificates(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+/**
+ * The CA certificates of a --ca file, PEM, in order. Every PEM block must be a certificate that decodes:
+ * a key, a CSR, a CRL or a damaged block means the wrong file was named, and trusting the rest of it
+ * silently would judge against something other than what the user meant. The message never quotes the
+ * file's contents (it may hold a private key).
+ */
+export function caFileCertificates(text: string): { pems: string[] } | { problem: string } {
+  const blocks = [...text.matchAll(/-----BEGIN ([^-\r\n]{1,64})-----([\s\S]*?)-----END \1-----/g)];
+  if (blocks.length === 0) return { problem: 'holds no PEM certificate' };
+  const pems: string[] = [];
+  for (const [index, block] of blocks.entries()) {
+    const label = block[1]!;
+    const where = blocks.length > 1 ? `PEM block ${index + 1} of ${blocks.length}` : 'its PEM block';
+    if (label !== 'CERTIFICATE') {
+      return { problem: `${where} is a ${/PRIVATE KEY/.test(label) ? 'private key' : `"${label}"`}, not a certificate; name a file of CA certificates (PEM "CERTIFICATE" blocks)` };
+    }
+    const der = Buffer.from(block[2]!.replace(/\s+/g, ''), 'base64');
+    try {
+      new X509Certificate(der);
+    } catch {
+      return { problem: `${where} is labelled CERTIFICATE but does not decode as an X.509 certificate` };
+    }
+    pems.push(block[0]);
+  }
+  return { pems };
 }
 
 /** The first system CA bundle that exists, or null (e.g. on Windows, whose store is not a file). */
@@ -74,14 +109,24 @@ export function gatherTrustAnchors(input: TrustAnchorsInput): TrustAnchors {
   const extra = [...(input.extra ?? [])];
   let system: TrustAnchorsInfo['system'] = null;
   const systemPems: string[] = [];
-  if (input.systemCa) {
+  if (input.systemCa && input.systemStore) {
+    try {
+      // A root can sit in several of the stores read (machine and user on Windows): count it once.
+      const pems = [...new Set(input.systemStore())];
+      systemPems.push(...pems);
+      system = { source: 'os-store', path: null, certificates: pems.length, detail: pems.length === 0 ? 'the OS trust store holds no root' : null };
+    } catch (error) {
+      system = { source: 'os-store', path: null, certificates: 0, detail: `the OS trust store could not be read: ${(error as Error).message}` };
+    }
+  } else if (input.systemCa) {
+    const fallback = `the OS trust store is not available on Node ${process.version} (it needs Node 22.15 or later); read the bundle file instead`;
     const path = findSystemCaFile(files);
     if (path === null) {
-      system = { path: null, certificates: 0, detail: `no system CA bundle found (looked for ${SYSTEM_CA_FILES.join(', ')})` };
+      system = { source: 'bundle-file', path: null, certificates: 0, detail: `${fallback}, but found none (looked for ${SYSTEM_CA_FILES.join(', ')})` };
     } else {
       const read = readPems(path, files);
       systemPems.push(...read.pems);
-      system = { path, certificates: read.pems.length, detail: read.detail };
+      system = { source: 'bundle-file', path, certificates: read.pems.length, detail: read.detail ? `${fallback}: ${read.detail}` : fallback };
     }
   }
   let nodeExtra: TrustAnchorsInfo['nodeExtraCaCerts'] = null;
