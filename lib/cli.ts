@@ -74,11 +74,27 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
         },
       )
       .command(
+        'serve',
+        'run a Prometheus exporter: GET /probe?target=host[:port] probes one server (see README)',
+        (y) => y
+          .option('listen', { type: 'string', describe: 'host:port to listen on (default 127.0.0.1:9468; an address off loopback only when named)' })
+          .option('max-concurrent', { type: 'number', describe: 'probes at once; beyond that, 503 (default 16)' }),
+        async (args) => {
+          const { runServe } = await import('./serve/command.js');
+          exitCode = await runServe(args, () => probeOptionsFrom(args, io), io);
+        },
+      )
+      .command(
         '$0 [target..]',
         'probe one or more SSTP servers',
         (y) => y.positional('target', { type: 'string', array: true, describe: 'host name or address, optionally with :port' }),
         async (args) => {
           const given = ((args.target as unknown[] | undefined) ?? []).map(String);
+          if (args.format === 'nagios') {
+            const { runNagios } = await import('./serve/command.js');
+            exitCode = await runNagios(given, args, () => probeOptionsFrom(args, io), io);
+            return;
+          }
           if (given.length !== 1 || args.targets !== undefined || args.shard !== undefined) {
             exitCode = await runFleet(given, args, color, io);
             return;
@@ -120,6 +136,9 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('password-stdin', { type: 'boolean', describe: 'read the --user password from standard input (first line)' })
       .option('insecure', { type: 'boolean', describe: 'send the credentials even when the server certificate fails validation' })
       .option('password', { type: 'string', hidden: true, coerce: refusePasswordFlag })
+      .option('format', { type: 'string', choices: ['nagios'], describe: 'nagios: one status line with perfdata and the plugin exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)' })
+      .option('warning-days', { type: 'number', describe: 'with --format nagios: WARNING when the certificate expires within this many days (default 30)' })
+      .option('critical-days', { type: 'number', describe: 'with --format nagios: CRITICAL when the certificate expires within this many days (default 7)' })
       .example(EXAMPLES)
       .epilog('Exit codes: 0 healthy, 1 a problem was found, 2 usage error, 3 internal error, 130 cancelled (Ctrl-C).\nSeveral targets: exit 0 only when every one is healthy; a host:port listed twice is probed once.\nDEBUG=sstp-probe:* shows what happens on the wire.')
       .version(VERSION)
@@ -139,6 +158,10 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
     if (printed) io.stdout.write(`${printed}\n`);
     return exitCode;
   } catch (error) {
+    if (rawArgv.some((arg, index) => arg === '--format=nagios' || (arg === '--format' && rawArgv[index + 1] === 'nagios'))) {
+      const { nagiosUnknown } = await import('./serve/command.js');
+      return nagiosUnknown((error as Error).message ?? String(error), io);
+    }
     if (error instanceof UsageError || (error as { name?: string }).name === 'YError') {
       io.stderr.write(`sstp-probe: ${(error as Error).message}\nTry 'sstp-probe --help'.\n`);
       return EXIT.USAGE;
