@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import net from 'node:net';
 import { serve, scrapeDeadline, type Exporter, type ServeOptions, type ServeProbeOptions } from '../lib/serve/server.js';
 import { probe } from '../lib/probe.js';
 import { unusedPort } from '../lib/demo.js';
@@ -16,6 +17,18 @@ async function exporter(t: Test, options: ServeOptions = {}): Promise<Exporter> 
   const running = await serve({ host: '127.0.0.1', port: 0, ...options });
   t.teardown(() => running.close());
   return running;
+}
+
+/** Sends bytes as they are and returns what comes back before the server hangs up. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(bytes));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
 }
 
 const probeUrl = (running: Exporter, target: string, extra = ''): string => `${running.url}/probe?target=${encodeURIComponent(target)}${extra}`;
@@ -90,6 +103,10 @@ t.test('bad requests get a one-line reason and never a probe; credentials are re
   t.match(timeoutHeader.body, /X-Prometheus-Scrape-Timeout-Seconds/);
   const posted = await httpGet(`${running.url}/probe?target=a.test`, { method: 'POST' });
   t.equal(posted.status, 405);
+  const bigHead = await httpGet(`${running.url}/probe?target=a.test`, { headers: { 'x-filler': 'x'.repeat(10_000) } });
+  t.equal(bigHead.status, 431, 'request head over 8 KiB');
+  const garbage = await rawExchange(running.port, 'NOT HTTP AT ALL\r\n\r\n');
+  t.match(garbage, /^HTTP\/1\.1 400 /, 'a request that is not HTTP');
   t.same(probes, [], 'no probe ran');
   const own = parseExposition((await httpGet(`${running.url}/metrics`)).body);
   t.ok(sampleValue(own, 'sstp_probe_exporter_requests_refused_total', { reason: 'bad-request' })! >= 19);

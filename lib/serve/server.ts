@@ -143,8 +143,11 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  // Unparsable requests and heads over the cap never reach the handler: answer them here and hang up.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    counters.refused.set(tooLarge ? 'too-large' : 'bad-request', (counters.refused.get(tooLarge ? 'too-large' : 'bad-request') ?? 0) + 1);
+    if (socket.writable) socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
