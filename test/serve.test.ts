@@ -50,6 +50,9 @@ t.test('healthy fixture: probe_success 1 and every step that ran has its metrics
   t.equal(sampleValue(parsed, 'sstp_probe_certificate_not_after_seconds'), notAfter);
   t.equal(sampleValue(parsed, 'sstp_probe_info', { sstp_hash_protocols: 'sha1,sha256', auth_protocols: 'mschapv2' }), 1);
   t.match(parsed.samples.find((s) => s.name === 'sstp_probe_info')!.labels.tls_version, /^TLSv1\.[23]$/);
+  // The fixture's CA publishes a CRL valid for a week.
+  const crlNext = sampleValue(parsed, 'sstp_probe_crl_next_update_seconds');
+  t.ok(crlNext !== undefined && crlNext > Date.now() / 1000 && crlNext < Date.now() / 1000 + 8 * 86_400, 'the CRL\'s nextUpdate');
   t.notOk(parsed.samples.some((s) => s.name === 'sstp_probe_finding' && s.labels.severity === 'error'));
 });
 
