@@ -57,6 +57,10 @@ t.test('serve: bad flags are usage errors', async (t) => {
   const concurrent = await runBin(['serve', '--max-concurrent', '0']);
   t.equal(concurrent.code, 2);
   t.match(concurrent.stderr, /--max-concurrent must be a whole number/);
+  const proxy = await runBin(['serve', '--proxy', 'http://bob:Sekr1t-pw@:3128', '--listen', '127.0.0.1:0']);
+  t.equal(proxy.code, 2, 'a bad proxy URL stops serve at start-up');
+  t.match(proxy.stderr, /--proxy: proxy URL has no host|not a valid proxy URL/);
+  t.notMatch(proxy.stderr + proxy.stdout, /Sekr1t/, 'the proxy password is never echoed');
   const user = await runBin(['serve', '--user', 'alice', '--password-env', 'PW'], { PW: 'x' });
   t.equal(user.code, 2);
   t.match(user.stderr, /serve never logs in/);

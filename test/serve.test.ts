@@ -197,3 +197,28 @@ t.test('listening on a port already taken: a clear error', async (t) => {
   const running = await exporter(t);
   await t.rejects(serve({ host: '127.0.0.1', port: running.port }), { message: /^cannot listen on 127\.0\.0\.1:\d+: the port is in use$/ });
 });
+
+t.test('input the probe itself refuses is a 400 with its reason; a bug is a 500 and the exporter keeps serving', async (t) => {
+  const { UsageError } = await import('../lib/errors.js');
+  let calls = 0;
+  const running = await exporter(t, {
+    probe: async () => {
+      calls++;
+      if (calls === 1) throw new UsageError('connections: this server takes at most 4');
+      throw new TypeError('boom');
+    },
+  });
+  const refused = await httpGet(probeUrl(running, 'a.test', '&connections=50'));
+  t.equal(refused.status, 400);
+  t.equal(refused.body, 'connections: this server takes at most 4\n');
+  const broken = await httpGet(probeUrl(running, 'a.test'));
+  t.equal(broken.status, 500);
+  t.equal(broken.body, 'internal error: boom\n');
+  const own = parseExposition((await httpGet(`${running.url}/metrics`)).body);
+  t.equal(sampleValue(own, 'sstp_probe_exporter_probe_errors_total'), 1);
+  t.equal(sampleValue(own, 'sstp_probe_exporter_probes_in_flight'), 0);
+});
+
+t.test('a bad proxy URL fails at start-up, with the password redacted', async (t) => {
+  await t.rejects(serve({ host: '127.0.0.1', port: 0, probeOptions: { proxy: 'http://bob:Sekr1t-pw@:3128' } }), { name: 'ProxyUrlError', message: /^--proxy: .*\*\*\*/ });
+});

@@ -82,7 +82,7 @@ export async function runServe(args: Record<string, unknown>, probeOptions: () =
     try {
       exporter = await serve({ host: listen.host, port: listen.port, maxConcurrent, probeOptions: shared });
     } catch (error) {
-      if (error instanceof RangeError) throw new UsageError(error.message);
+      if (error instanceof RangeError || error instanceof UsageError) throw new UsageError(error.message);
       throw new UsageError(`serve: ${(error as Error).message}`);
     }
     io.stderr.write(`sstp-probe: serving on ${exporter.url} (GET /probe?target=host[:port], /metrics); Ctrl-C or SIGTERM stops\n`);

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ProbeReport, Target } from '../types.js';
 import { probe as runProbe, DEFAULT_TIMEOUT_MS, type ProbeOptions } from '../probe.js';
 import { prepareTrust } from '../trust.js';
+import { UsageError } from '../errors.js';
+import { chooseProxy } from '../proxy/select.js';
 import { VERSION } from '../version.js';
 import { PROMETHEUS_CONTENT_TYPE, renderFamilies, renderPrometheus } from '../report/prometheus.js';
 import { parseProbeQuery, type ProbeOverrides } from './params.js';
@@ -63,6 +65,7 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) throw new RangeError(`maxConcurrent must be a whole number of at least 1, not ${maxConcurrent}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port ${port} is out of range (0-65535)`);
   const shared: ProbeOptions = { ...options.probeOptions };
+  checkProxySettings(shared);
   shared.trust ??= prepareTrust(shared);
   const probeOne = options.probe ?? runProbe;
   const ownTimeoutMs = shared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -94,7 +97,14 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
     running.add(controller);
     counters.inFlight++;
     try {
-      const report = await probeOne(parsed.target, withOverrides(shared, parsed.overrides, deadline, signal));
+      let report: ProbeReport;
+      try {
+        report = await probeOne(parsed.target, withOverrides(shared, parsed.overrides, deadline, signal));
+      } catch (error) {
+        // Invalid input the query checks could not see (the probe validates before any I/O).
+        if (error instanceof UsageError) return refuse(res, 400, oneLine(error.message), 'bad-request');
+        throw error;
+      }
       if (closing || signal.aborted) {
         refuse(res, 503, 'the exporter is shutting down: probe cancelled', 'shutting-down');
         return;
@@ -201,6 +211,21 @@ export function scrapeDeadline(header: string | string[] | undefined, ownMs: num
   // Too short to keep a margin: use what there is rather than nothing.
   const allowed = scraperMs > SCRAPE_TIMEOUT_MARGIN_MS ? scraperMs - SCRAPE_TIMEOUT_MARGIN_MS : scraperMs;
   return Math.max(1, Math.floor(Math.min(ownMs, allowed)));
+}
+
+/**
+ * A bad proxy URL (flag or HTTPS_PROXY) is the exporter's own misconfiguration: it fails at start-up with the
+ * proxy module's redacted message instead of on every scrape.
+ */
+function checkProxySettings(shared: ProbeOptions): void {
+  chooseProxy({
+    target: { host: 'sstp-probe.invalid', port: 443 },
+    ...(typeof shared.proxy === 'string' ? { flagProxy: shared.proxy } : {}),
+    noProxyFlag: shared.proxy === false,
+    env: shared.env ?? process.env,
+    ...(shared.proxyUser !== undefined ? { proxyUser: shared.proxyUser } : {}),
+    ...(shared.proxyPassword !== undefined ? { proxyPassword: shared.proxyPassword } : {}),
+  });
 }
 
 function withOverrides(shared: ProbeOptions, overrides: ProbeOverrides, timeoutMs: number, signal: AbortSignal): ServeProbeOptions {
