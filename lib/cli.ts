@@ -44,6 +44,8 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 vpn1.contoso.com vpn2.contoso.com:8443', 'several servers: one line each as they finish, then a table'],
   ['$0 --targets servers.txt --json > out.ndjson', 'a list (one host[:port] per line, # comments): one JSON report per line'],
   ['$0 --targets servers.txt --shard 2/4', 'the 2nd of 4 shards: every 4th target starting with the 2nd'],
+  ['$0 serve --ca corp-root.pem', 'a Prometheus exporter on 127.0.0.1:9468: GET /probe?target=vpn.contoso.com'],
+  ['$0 vpn.contoso.com --format nagios', 'a Nagios/Icinga check: one status line, perfdata, exit 0/1/2/3'],
 ];
 
 export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {

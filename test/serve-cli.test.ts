@@ -66,6 +66,21 @@ t.test('serve: bad flags are usage errors', async (t) => {
   t.match(user.stderr, /serve never logs in/);
 });
 
+t.test('serve --help shows the defaults the exporter applies', async (t) => {
+  const { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, DEFAULT_MAX_CONCURRENT } = await import('../lib/serve/defaults.js');
+  const { DEFAULT_WARNING_DAYS, DEFAULT_CRITICAL_DAYS } = await import('../lib/report/nagios.js');
+  const serveHelp = await runBin(['serve', '--help']);
+  t.equal(serveHelp.code, 0);
+  // yargs wraps the descriptions: compare with the line breaks folded.
+  const serveText = serveHelp.stdout.replace(/\s+/g, ' ');
+  t.match(serveText, `default ${DEFAULT_LISTEN_HOST}:${DEFAULT_LISTEN_PORT}`);
+  t.match(serveText, `503 (default ${DEFAULT_MAX_CONCURRENT})`);
+  const help = (await runBin(['--help'])).stdout.replace(/\s+/g, ' ');
+  t.match(help, `WARNING when the certificate expires within this many days (default ${DEFAULT_WARNING_DAYS})`);
+  t.match(help, `CRITICAL when the certificate expires within this many days (default ${DEFAULT_CRITICAL_DAYS})`);
+  t.match(help, /serve run a Prometheus exporter/);
+});
+
 t.test('--listen: loopback by default and when only a port is named; other addresses only when written out', async (t) => {
   t.same(parseListen(undefined), { host: '127.0.0.1', port: 9468, loopback: true });
   t.same(parseListen(':9100'), { host: '127.0.0.1', port: 9100, loopback: true });
