@@ -59,6 +59,8 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 vpn1.contoso.com vpn2.contoso.com:8443', 'several servers: one line each as they finish, then a table'],
   ['$0 --targets servers.txt --json > out.ndjson', 'a list (one host[:port] per line, # comments): one JSON report per line'],
   ['$0 --targets servers.txt --shard 2/4', 'the 2nd of 4 shards: every 4th target starting with the 2nd'],
+  ['$0 serve --ca corp-root.pem', 'a Prometheus exporter on 127.0.0.1:9468: GET /probe?target=vpn.contoso.com'],
+  ['$0 vpn.contoso.com --format nagios', 'a Nagios/Icinga check: one status line, perfdata, exit 0/1/2/3'],
 ];
 
 export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
@@ -95,12 +97,28 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
         },
       )
       .command(
+        'serve',
+        'run a Prometheus exporter: GET /probe?target=host[:port] probes one server (see README)',
+        (y) => y
+          .option('listen', { type: 'string', describe: 'host:port to listen on (default 127.0.0.1:9468; an address off loopback only when named)' })
+          .option('max-concurrent', { type: 'number', describe: 'probes at once; beyond that, 503 (default 16)' }),
+        async (args) => {
+          const { runServe } = await import('./serve-command.js');
+          exitCode = await runServe(args, () => probeOptionsFrom(args, io), io);
+        },
+      )
+      .command(
         '$0 [target..]',
         'probe one or more SSTP servers',
         (y) => y.positional('target', { type: 'string', array: true, describe: 'host name or address, optionally with :port' }),
         async (args) => {
           checkFlags(args);
           const given = ((args.target as unknown[] | undefined) ?? []).map(String);
+          if (args.format === 'nagios') {
+            const { runNagios } = await import('./serve-command.js');
+            exitCode = await runNagios(given, args, () => probeOptionsFrom(args, io), io);
+            return;
+          }
           if (given.length !== 1 || args.targets !== undefined || args.shard !== undefined) {
             exitCode = await runFleet(given, args, color, io);
             return;
@@ -142,6 +160,9 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('password-stdin', { type: 'boolean', describe: 'read the --user password from standard input (first line)' })
       .option('insecure', { type: 'boolean', describe: 'send the credentials even when the server certificate fails validation' })
       .option('password', { type: 'string', hidden: true, coerce: refusePasswordFlag })
+      .option('format', { type: 'string', choices: ['nagios'], describe: 'nagios: one status line with perfdata and the plugin exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)' })
+      .option('warning-days', { type: 'number', describe: 'with --format nagios: WARNING when the certificate expires within this many days (default 30)' })
+      .option('critical-days', { type: 'number', describe: 'with --format nagios: CRITICAL when the certificate expires within this many days (default 7)' })
       .example(EXAMPLES)
       .epilog('Exit codes: 0 healthy, 1 a problem was found, 2 usage error, 3 internal error, 130 cancelled (Ctrl-C).\nSeveral targets: exit 0 only when every one is healthy; a host:port listed twice is probed once.\nDEBUG=sstp-probe:* shows what happens on the wire.')
       .version(VERSION)
@@ -161,6 +182,10 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
     if (printed) io.stdout.write(`${printed}\n`);
     return exitCode;
   } catch (error) {
+    if (rawArgv.some((arg, index) => arg === '--format=nagios' || (arg === '--format' && rawArgv[index + 1] === 'nagios'))) {
+      const { nagiosUnknown } = await import('./serve-command.js');
+      return nagiosUnknown((error as Error).message ?? String(error), io);
+    }
     if (error instanceof UsageError || (error as { name?: string }).name === 'YError') {
       // yargs repeats the arguments it refuses as given: they are cut and escaped like ours.
       const message = error instanceof UsageError ? error.message : yargsMessage((error as Error).message);

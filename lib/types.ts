@@ -228,6 +228,8 @@ export interface RevocationSource {
   certificate?: string;
   httpStatus?: number | null;
   durationMs?: number;
+  /** A CRL that was read: its nextUpdate (ISO), after which clients stop accepting it; null when it has none. */
+  nextUpdate?: string | null;
 }
 
 export const REVOCATION_VERDICTS = ['good', 'revoked', 'unreachable', 'no-sources', 'not-checked'] as const;

@@ -86,8 +86,8 @@ t.test('CRL that does not list the certificate: good, for leaf and intermediate'
   t.same(toRevocationInfo(r), {
     verdict: 'good',
     sources: [
-      { url: `${server.url}/issuing-good.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[0]!.detail, certificate: `CN=${HOST}`, httpStatus: 200, durationMs: r.attempts[0]!.durationMs },
-      { url: `${server.url}/root.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[1]!.detail, certificate: 'CN=sstp-probe Test Issuing CA, O=sstp-probe', httpStatus: 200, durationMs: r.attempts[1]!.durationMs },
+      { url: `${server.url}/issuing-good.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[0]!.detail, certificate: `CN=${HOST}`, httpStatus: 200, durationMs: r.attempts[0]!.durationMs, nextUpdate: r.attempts[0]!.nextUpdate },
+      { url: `${server.url}/root.crl`, kind: 'crl', outcome: 'good', detail: r.attempts[1]!.detail, certificate: 'CN=sstp-probe Test Issuing CA, O=sstp-probe', httpStatus: 200, durationMs: r.attempts[1]!.durationMs, nextUpdate: r.attempts[1]!.nextUpdate },
     ],
     revoked: null,
     detail: null,

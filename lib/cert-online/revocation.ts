@@ -51,6 +51,8 @@ export interface RevocationAttempt {
   revokedAt: string | null;
   detail: string | null;
   durationMs: number;
+  /** A CRL read: its nextUpdate (ISO), or null when it names none. */
+  nextUpdate?: string | null;
 }
 
 /** What an online check can conclude (the report's 'not-checked' is for a check that was not made). */
@@ -112,6 +114,7 @@ async function crlAttempt(url: string, target: RevocationTarget, opts: OnlineOpt
     ...attempt,
     status: verdict.status,
     revokedAt: verdict.revokedAt?.toISOString() ?? null,
+    nextUpdate: crl.nextUpdate?.toISOString() ?? null,
     detail: `CRL thisUpdate ${crl.thisUpdate.toISOString()}, ${crl.revoked.size} revoked entries`,
   };
 }
@@ -246,6 +249,7 @@ export function toRevocationInfo(result: RevocationResult | null, detail: string
       certificate: a.certificate,
       httpStatus: a.httpStatus,
       durationMs: a.durationMs,
+      ...(a.nextUpdate !== undefined ? { nextUpdate: a.nextUpdate } : {}),
     }));
   return { verdict: result.verdict, sources, revoked: result.revoked, detail };
 }
