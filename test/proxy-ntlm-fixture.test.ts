@@ -1,28 +1,15 @@
 // The NTLM handshake of the proxy hop against a proxy that really checks NTLMv2 (fixtures/ntlm-proxy.ts).
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
 import net from 'node:net';
 import t, { type Test } from 'tap';
 import { startNtlmProxy } from '../fixtures/ntlm-proxy.js';
 import { openTunnel, type ProxyTunnelResult } from '../lib/proxy/connect.js';
 import { parseProxyUrl } from '../lib/proxy/select.js';
-import { startTlsEcho, type TlsEchoServer } from './helpers/proxy-tls-target.js';
+import { startTlsEcho, tlsHandshake } from './helpers/proxy-tls-target.js';
 
 const TIMEOUT_MS = 5000;
 const ACCOUNT = { domain: 'CONTOSO', user: 'alice', password: 'Ntlm-Pa55word!' };
 
-async function handshake(socket: Duplex, echo: TlsEchoServer): Promise<string | false> {
-  const secure = tls.connect({ socket, servername: 'localhost', ca: [echo.certPem] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    return secure.getProtocol() ?? false;
-  } finally {
-    secure.destroy();
-  }
-}
 
 function visible(result: ProxyTunnelResult): string {
   const { socket: _socket, ...rest } = result;
@@ -44,7 +31,7 @@ for (const mode of ['ntlm', 'negotiate'] as const) {
     t.same(proxy.requests.map((r) => r.scheme), [null, mode === 'ntlm' ? 'NTLM' : 'Negotiate', mode === 'ntlm' ? 'NTLM' : 'Negotiate']);
     t.same(proxy.authenticated, ['CONTOSO\\alice']);
     t.match(result.detail, mode === 'ntlm' ? /NTLMv2 on one connection/ : /offers Negotiate without NTLM: authenticated with NTLMv2 messages inside Negotiate/);
-    t.match(await handshake(result.socket as Duplex, echo), /^TLSv1\.[23]$/, 'the tunnel carries TLS to the target');
+    t.match(await tlsHandshake(result.socket as Duplex, echo), /^TLSv1\.[23]$/, 'the tunnel carries TLS to the target');
     for (const token of proxy.tokens) t.notOk(visible(result).includes(token), 'no NTLM message in the result');
   });
 

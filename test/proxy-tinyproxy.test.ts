@@ -2,12 +2,11 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
 import t from 'tap';
 import { request } from 'undici';
 import { openTunnel, proxyDispatcher } from '../lib/proxy/connect.js';
 import { parseProxyUrl } from '../lib/proxy/select.js';
-import { startTlsEcho, type TlsEchoServer } from './helpers/proxy-tls-target.js';
+import { startTlsEcho, tlsHandshake } from './helpers/proxy-tls-target.js';
 import { startTinyproxy } from './helpers/tinyproxy.js';
 import { requireProgram } from './helpers/programs.js';
 
@@ -15,18 +14,6 @@ const TIMEOUT_MS = 5000;
 const USER = 'sstp-user';
 const PASSWORD = 'Tiny.Proxy-Pass_9';
 
-async function tlsHandshake(socket: Duplex, echo: TlsEchoServer): Promise<string | false> {
-  const secure = tls.connect({ socket, servername: 'localhost', ca: [echo.certPem] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
-    return secure.getProtocol() ?? false;
-  } finally {
-    secure.destroy();
-  }
-}
 
 t.test('with the right credentials the tunnel reaches a TLS server', async (t) => {
   if (!requireProgram(t, 'tinyproxy')) return;

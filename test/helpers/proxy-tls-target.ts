@@ -4,6 +4,7 @@
 
 import crypto from 'node:crypto';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import forge from 'node-forge';
 
@@ -57,4 +58,18 @@ export function selfSignedLocalhost(): { certPem: string; keyPem: string } {
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+/** A TLS handshake with the echo server through a tunnel: the negotiated protocol, or false. */
+export async function tlsHandshake(socket: Duplex, echo: TlsEchoServer): Promise<string | false> {
+  const secure = tls.connect({ socket, servername: 'localhost', ca: [echo.certPem] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    return secure.getProtocol() ?? false;
+  } finally {
+    secure.destroy();
+  }
 }
