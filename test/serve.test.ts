@@ -77,7 +77,7 @@ t.test('bad requests get a one-line reason and never a probe; credentials are re
     ['/probe?target=', 400, /^missing target parameter/],
     ['/probe?target=bad..host', 400, /^bad target: "bad\.\.host" is not a valid host name/],
     ['/probe?target=vpn.test:99999', 400, /^bad target: .*out of range|invalid port/],
-    ['/probe?target=http://vpn.test/', 400, /^bad target: SSTP runs over HTTPS/],
+    ['/probe?target=ftp://vpn.test/', 400, /^bad target: SSTP runs over HTTPS/],
     ['/probe?target=a.test&target=b.test', 400, /given twice/],
     ['/probe?target=a.test&module=http_2xx', 400, /^unknown parameter "module"/],
     ['/probe?target=a.test&sni=not%20a%20name', 400, /^bad sni/],
