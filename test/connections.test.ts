@@ -8,6 +8,7 @@ import { startPkiServer } from '../fixtures/pki-server.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
 import type { HttpBehaviour, Scenario } from '../fixtures/scenario.js';
 import { unusedPort } from '../fixtures/ports.js';
+import { startFixtureProxy } from '../fixtures/proxy-server.js';
 import { probe, type ProbeOptions } from '../lib/probe.js';
 import { probeMany } from '../lib/fleet.js';
 import { renderText } from '../lib/report/text.js';
@@ -197,6 +198,32 @@ t.test('a fleet with --connections: n times the work at most, and no more socket
   t.ok(total <= relays.length * connections, `${total} connections for ${relays.length} targets x ${connections}`);
   t.ok(total >= relays.length * connections, 'each connection was really made');
   t.ok(most <= concurrency * 4, `at most ${most} sockets open at once (concurrency ${concurrency})`);
+});
+
+t.test('through an HTTP proxy: every connection is its own CONNECT tunnel', async (t) => {
+  const p = await pool(t);
+  const server = await member(t, p, 'member', p.shared);
+  const proxy = await startFixtureProxy('ok');
+  t.teardown(() => proxy.close());
+  const report = await probe(`127.0.0.1:${server.port}`, { ...FAST, trustedCaPems: p.trustedCaPems, proxy: proxy.url, connections: 3, revocation: false });
+  t.equal(report.ok, true, JSON.stringify(report.findings.map((f) => f.cause)));
+  t.equal(report.connections?.length, 3);
+  t.ok(report.connections!.every((c) => c.sstpResult === 'ack' && c.timings.tcp === null), 'no TCP step of its own through a proxy');
+  t.equal(proxy.connects.filter((c) => c.requestLine.startsWith(`CONNECT 127.0.0.1:${server.port} `)).length, 3, 'three tunnels to the server');
+  t.match(renderText(report, { color: false }), /3 connections to 127\.0\.0\.1:\d+ through the proxy agreed/);
+});
+
+t.test('an http:// target with --connections: plain HTTP on every connection', async (t) => {
+  const scenario: Scenario = { name: 'offloaded', summary: 'RRAS with UseHttps=0', expectCause: null, tls: { behaviour: 'none' } };
+  const server = await startFixtureServer(scenario, { factory });
+  t.teardown(() => server.close());
+  const report = await probe(`http://${server.address}`, { ...FAST, connections: 3 });
+  t.equal(report.ok, true, JSON.stringify(report.findings.map((f) => f.cause)));
+  t.same(report.connections!.map((c) => [c.tlsVersion, c.certificateSha256, c.httpStatus, c.sstpResult, c.timings.tls]), [
+    [null, null, 200, 'ack', null],
+    [null, null, 200, 'ack', null],
+    [null, null, 200, 'ack', null],
+  ]);
 });
 
 t.test('a connection is compacted to what a client notices', async (t) => {

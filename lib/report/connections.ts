@@ -14,7 +14,7 @@ export function renderConnections(report: ProbeReport, marks: { ok: string; fail
   for (const [address, connections] of connectionsByAddress(report.connections ?? [])) {
     if (connections.length < 2) continue;
     const variants = connectionVariants(connections);
-    const where = report.proxy && report.proxy.source !== 'none' ? 'through the proxy' : endpoint(address, report.target.port);
+    const where = report.proxy && report.proxy.source !== 'none' ? `${endpoint(report.target.host, report.target.port)} through the proxy` : endpoint(address, report.target.port);
     if (variants.length === 1) {
       lines.push(`  ${marks.ok} ${connections.length} connections to ${where} agreed: ${describeVariant(variants[0]!, connections.length).replace(/^\d+ of \d+ /, 'all ')}`);
       continue;

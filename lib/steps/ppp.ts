@@ -333,7 +333,7 @@ function sendCallConnected(channel: PppChannel, engine: PppClient, input: PppSes
   const offered = configured ? input.hashBitmask & ((configured.sha1 ? HASH_PROTOCOL_IDS.sha1 : 0) | (configured.sha256 ? HASH_PROTOCOL_IDS.sha256 : 0)) : input.hashBitmask;
   const hash = chooseBindingHash(offered);
   if (hash === null) return null;
-  const certHash = configured ? configured[hash]!.toUpperCase() : certificateHash((input as { leafDer: Buffer }).leafDer, hash).toString('hex').toUpperCase();
+  const certHash = 'leafDer' in input ? certificateHash(input.leafDer, hash).toString('hex').toUpperCase() : input.configured[hash]!.toUpperCase();
   const hlak = engine.hlak();
   if (hlak === null) return { hash, certHash, sent: false };
   try {
