@@ -100,10 +100,9 @@ function memberSteps(f: Facts, majority: string | null): string[] {
   const scheme = f.report.target.scheme === 'http' ? 'http://' : '';
   const command = `sstp-probe ${scheme}<member address>:${f.port}${sni ? ` --sni ${sni}` : ''}${majority ? ` --expect-sha256 ${majority}` : ''}`;
   return [
-    'Find the member that differs: the balancer\'s own per-member statistics (connections, errors, health) name it, or probe each member\'s own address, past the balancer:',
-    `  ${command}`,
+    `Find the member that differs: the balancer's own per-member statistics (connections, errors, health) name it, or probe each member's own address, past the balancer: ${command}`,
     `On that member, compare the certificate bound to the HTTPS listener with the others: ${netshShowCommands(f.port, sni).join('; ')}`,
-    ...registryHashSteps(null, majority).map((step) => `On that member: ${step}`),
+    ...registryHashSteps(null, majority).map((step) => `On that member, ${step[0]!.toLowerCase()}${step.slice(1)}`),
     'A member that refuses or drops connections (RRAS stopped, port closed): give the pool a health check on the SSTP URL, so the balancer takes a failing member out instead of sending every n-th client to it.',
     'Until every member is alike, persistence keeps each client on one member: SSL session ID or source-IP persistence for SSTP (an SSTP client keeps no cookies).',
   ];
