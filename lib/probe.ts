@@ -199,7 +199,9 @@ async function probeDirect(
   if (outcomes.length > 1) {
     // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
     report.addresses = outcomes.map((outcome, index) => {
-      const own = finalize(buildReport(target, startedAt, dns.step, [dns.addresses[index]!], outcome), options, now, started);
+      const own = buildReport(target, startedAt, dns.step, [dns.addresses[index]!], outcome);
+      own.connections = (report.connections ?? []).filter((c) => c.address === dns.addresses[index]!.address);
+      finalize(own, options, now, started);
       return summarizeAddress(dns.addresses[index]!, outcome, own);
     });
   }

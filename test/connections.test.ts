@@ -164,6 +164,28 @@ t.test('haproxy round robin over two members, --connections 6', async (t) => {
   });
 });
 
+t.test('two addresses, one balanced pool behind the first: each address judged on its own connections', async (t) => {
+  if (!requireProgram(t, 'haproxy')) return;
+  const p = await pool(t);
+  const one = await member(t, p, 'member-1', p.shared);
+  const two = await member(t, p, 'member-2', p.other);
+  const balancer = await balance(t, [one.port, two.port]);
+  // A plain server on another loopback address, same port: the name's second address.
+  const scenario: Scenario = { name: 'single', summary: 'one RRAS', expectCause: null, certificate: () => ({ leaf: p.shared, chain: [p.pki.intermediate], trustedCaPems: p.trustedCaPems }) };
+  const single = await startFixtureServer(scenario, { factory, host: '127.0.0.2', port: balancer.port });
+  t.teardown(() => single.close());
+  const report = await probe(`localhost:${balancer.port}`, {
+    ...FAST,
+    trustedCaPems: p.trustedCaPems,
+    connections: 4,
+    resolver: async () => [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }],
+  });
+  t.equal(report.connections?.length, 8, 'four per address');
+  t.same(report.addresses.map((a) => [a.address, a.causes.includes('backend-inconsistent')]), [['127.0.0.1', true], ['127.0.0.2', false]]);
+  const findings = report.findings.filter((f) => f.cause === 'backend-inconsistent');
+  t.same(findings.map((f) => f.evidence.address), ['127.0.0.1'], 'one finding, for the balanced address');
+});
+
 t.test('--connections: bad values are one-line usage errors', async (t) => {
   for (const value of ['0', '33', 'x', '']) {
     const run = await runBin(['127.0.0.1:9', '--connections', value]);
