@@ -296,9 +296,16 @@ function pathSession(target: Target, options: ProbeOptions, now: () => Date, mai
   };
 }
 
+/** The hashes a plain-HTTP login binds to; a hash of the wrong length is a UsageError (it would bind nothing). */
 function configuredHashes(options: ProbeOptions): ConfiguredBindingHashes | undefined {
-  const sha1 = options.expectSha1 ? normalizeThumbprint(options.expectSha1) : undefined;
-  const sha256 = options.expectSha256 ? normalizeThumbprint(options.expectSha256) : undefined;
+  const read = (value: string | undefined, name: string, digits: number): string | undefined => {
+    if (!value) return undefined;
+    const hex = normalizeThumbprint(value);
+    if (hex.length !== digits) throw new UsageError(`${name} takes ${digits} hex digits, not ${hex.length}`);
+    return hex;
+  };
+  const sha1 = read(options.expectSha1, 'expectSha1', 40);
+  const sha256 = read(options.expectSha256, 'expectSha256', 64);
   if (!sha1 && !sha256) return undefined;
   return { ...(sha1 ? { sha1 } : {}), ...(sha256 ? { sha256 } : {}) };
 }

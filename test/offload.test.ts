@@ -95,6 +95,7 @@ t.test('an RRAS with UseHttps=1 (or nothing on the URL) behind an http:// target
 t.test('a login over http:// without --expect-sha256 is refused before any connection', async (t) => {
   const { server } = await offloaded(t);
   await t.rejects(probe(`http://${server.address}`, { ...FAST, ...LOGIN }), { name: 'UsageError', message: /--expect-sha256/ });
+  await t.rejects(probe(`http://${server.address}`, { ...FAST, ...LOGIN, expectSha256: 'AB'.repeat(20) }), { name: 'UsageError', message: /expectSha256 takes 64 hex digits/ });
   t.equal(server.events.filter((e) => e.type === 'connection').length, 0, 'nothing was dialled');
   const run = await runBin([`http://${server.address}`, '--user', TEST_USER, '--password-env', 'PW'], { PW: TEST_PASSWORD });
   t.equal(run.code, 2);
