@@ -1,49 +1,34 @@
 import t from 'tap';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertFactory, type CrlEntry, type CrlOptions, type IssuedCert, type Pki } from '../fixtures/certs.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { startPkiServer, type PkiServer } from '../fixtures/pki-server.js';
 import { startFixtureServer } from '../fixtures/server.js';
 import { findScenario } from '../fixtures/scenarios/index.js';
 import { DELTA_CRL_PATH } from '../fixtures/scenarios/certs.js';
-import { certificateChecks } from '../lib/cert/checks.js';
 import { checkDeltaCrl, checkCrl, parseCrl } from '../lib/cert/crl.js';
 import { judgeCertificate } from '../lib/cert/judge.js';
 import { parseCertificate } from '../lib/cert/x509.js';
 import { checkRevocation, toRevocationInfo, type RevocationResult } from '../lib/cert-online/revocation.js';
-import { diagnose } from '../lib/diagnose/index.js';
 import type { Finding, ProbeReport } from '../lib/types.js';
 import { runBin } from './helpers/cli.js';
-import { healthyReport } from './helpers/report-builder.js';
+import { certificateFindings } from './helpers/cert-findings.js';
 
 // Delta CRLs as a Windows client follows them: the certificate (or the complete CRL) names a delta in Freshest
 // CRL, the delta is read on top of the complete CRL it updates, and a delta that cannot be had leaves the
 // revocation status unknown. Every case runs against a loopback CA publication point.
 
-const factory = createCertFactory();
 const HOST = 'vpn.contoso.test';
-const DAY = 86_400_000;
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
-
+const factory = createCertFactory();
+const pki: Pki = factory.createPki();
 let server: PkiServer;
-let pki: Pki;
 t.before(async () => {
   server = await startPkiServer();
-  pki = factory.createPki();
 });
 t.teardown(() => server.close());
+const DAY = 86_400_000;
 
 const judge = (chain: IssuedCert[]) => judgeCertificate({ chain: chain.map((c) => c.der), host: HOST, now: new Date(), trustedCaPems: [pki.root.certPem] });
 const revocation = (l: IssuedCert): Promise<RevocationResult> => checkRevocation(judge([l, pki.intermediate]), { now: new Date(), timeoutMs: 10_000 });
@@ -58,17 +43,8 @@ function publish(name: string, base: { revoked?: CrlEntry[]; opts?: CrlOptions }
   return { baseUrl, leafSpec: { subjectCN: HOST, dnsNames: [HOST], crlUrls: [baseUrl], freshestCrlUrls: delta ? [delta.url] : [] } };
 }
 
-function findingsOf(r: RevocationResult, l: IssuedCert): Finding[] {
-  const now = new Date();
-  const j = judge([l, pki.intermediate]);
-  const report = healthyReport();
-  report.target.host = HOST;
-  report.tls!.sni = HOST;
-  report.certificate = j.certificate;
-  report.certificateChecks = certificateChecks(j, { now, issuerFetch: null, trustAnchors: { bundled: 0, extra: 1, system: null, nodeExtraCaCerts: null } });
-  report.revocation = toRevocationInfo(r);
-  return diagnose(report, { now }).filter((f) => f.cause.startsWith('cert-'));
-}
+const findingsOf = (r: RevocationResult, l: IssuedCert): Finding[] =>
+  certificateFindings({ judgement: judge([l, pki.intermediate]), issuerFetch: null, revocation: r }, HOST);
 
 t.test('decoding: Freshest CRL in a certificate and a complete CRL, Delta CRL Indicator, CRL numbers, removeFromCRL', async (t) => {
   const l = pki.leaf({ subjectCN: HOST, dnsNames: [HOST], crlUrls: ['http://pki.contoso.test/Issuing.crl'], freshestCrlUrls: ['http://pki.contoso.test/Issuing+.crl'] });
@@ -185,7 +161,7 @@ t.test('a 404 on a delta without a plus gets no IIS advice', async (t) => {
 });
 
 t.test('a delta CRL location that refuses connections: revocation offline', async (t) => {
-  const port = await closedPort();
+  const port = await unusedPort();
   const deltaUrl = `http://127.0.0.1:${port}/Issuing+.crl`;
   const { leafSpec } = publish('closed', {}, { url: deltaUrl });
   const l = pki.leaf(leafSpec);

@@ -1,21 +1,18 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, type Dispatcher } from 'undici';
 import { createCertFactory, createCrl, type IssuedCert, type Pki } from '../fixtures/certs.js';
+import { unusedPort } from '../fixtures/ports.js';
 import { startPkiServer, type PkiServer } from '../fixtures/pki-server.js';
 import { judgeCertificate } from '../lib/cert/judge.js';
 import { buildOcspRequest } from '../lib/cert/ocsp.js';
-import { checkRevocation, judgeOnline, toIssuerFetchAttempts, toRevocationInfo, type OnlineJudgement, type OnlineOptions, type RevocationResult } from '../lib/cert-online/revocation.js';
-import { certificateChecks } from '../lib/cert/checks.js';
-import { diagnose } from '../lib/diagnose/index.js';
+import { checkRevocation, judgeOnline, toRevocationInfo, type OnlineJudgement, type OnlineOptions, type RevocationResult } from '../lib/cert-online/revocation.js';
 import type { Finding } from '../lib/types.js';
-import { healthyReport } from './helpers/report-builder.js';
+import { certificateFindings } from './helpers/cert-findings.js';
 
 // Online checks against a loopback CA publication point: CRLs, OCSP, AIA, and the ways they fail. The checks
 // are evidence; the findings a user reads come from the diagnosis, so the main cases run through it too.
@@ -24,16 +21,6 @@ const run = promisify(execFile);
 const factory = createCertFactory();
 const HOST = 'vpn.contoso.test';
 const DAY = 86_400_000;
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 let server: PkiServer;
 let pki: Pki;
@@ -52,19 +39,7 @@ const opts = (extra: Partial<OnlineOptions> = {}): OnlineOptions => ({ now: new 
 function findingsOf(online: OnlineJudgement): Finding[];
 function findingsOf(revocation: RevocationResult, chain: IssuedCert[]): Finding[];
 function findingsOf(x: OnlineJudgement | RevocationResult, chain?: IssuedCert[]): Finding[] {
-  const online = 'judgement' in x ? x : { judgement: judge(chain!), issuerFetch: null, revocation: x };
-  const now = new Date();
-  const report = healthyReport();
-  report.target.host = HOST;
-  report.tls!.sni = HOST;
-  report.certificate = online.judgement.certificate;
-  report.certificateChecks = certificateChecks(online.judgement, {
-    now,
-    issuerFetch: toIssuerFetchAttempts(online.issuerFetch),
-    trustAnchors: { bundled: 0, extra: 1, system: null, nodeExtraCaCerts: null },
-  });
-  report.revocation = toRevocationInfo(online.revocation);
-  return diagnose(report, { now }).filter((f) => f.cause.startsWith('cert-'));
+  return certificateFindings('judgement' in x ? x : { judgement: judge(chain!), issuerFetch: null, revocation: x }, HOST);
 }
 const causesOf = (found: Finding[]): string[] => found.map((f) => `${f.severity}:${f.cause}`);
 const judge = (chain: IssuedCert[]) =>
@@ -112,7 +87,7 @@ t.test('a certificate listed in the served CRL is revoked (0x80092010)', async (
 // under a deadline no busy machine comes near, and only a location that never answers is asked under a short
 // one, which it cannot beat whatever the load.
 t.test('CRL location unreachable: revocation offline (0x80092013), each URL says why', async (t) => {
-  const port = await closedPort();
+  const port = await unusedPort();
   server.setStatus('/gone.crl', 404);
   server.setHang('/slow.crl');
   server.setFile('/garbage.crl', Buffer.from('<html>not a CRL</html>'));
@@ -195,7 +170,7 @@ t.test('OCSP: good, revoked, unknown; one good source is enough', async (t) => {
   t.same(u.attempts[0]!.status, 'unknown');
   t.equal(u.verdict, 'unreachable', 'an "unknown" answer does not vouch for the certificate');
 
-  const port = await closedPort();
+  const port = await unusedPort();
   const mixed = leaf([`http://127.0.0.1:${port}/x.crl`], `${server.url}/ocsp`);
   const m = await checkRevocation(judge([mixed, pki.intermediate]), opts());
   t.same(m.attempts.filter((a) => a.certificate === `CN=${HOST}`).map((a) => [a.kind, a.outcome]), [
@@ -260,7 +235,7 @@ t.test('missing intermediate downloaded from AIA (DER and PKCS#7), then revocati
 });
 
 t.test('AIA location unreachable: the chain stays broken', async (t) => {
-  const port = await closedPort();
+  const port = await unusedPort();
   const l = leaf([`${server.url}/root.crl`], undefined, `http://127.0.0.1:${port}/issuing.cer`);
   const o = await judgeOnline({ chain: [l.der], host: HOST, now: new Date(), trustedCaPems: [pki.root.certPem] }, opts());
   t.equal(o.judgement.trust.verdict, 'missing-intermediate');
