@@ -174,6 +174,23 @@ t.test('a delta CRL location that refuses connections: revocation offline', asyn
   t.notMatch(found[0]!.remediation.join('\n'), /allowDoubleEscaping/, 'a refused connection is not the IIS filter');
 });
 
+t.test('a complete CRL that cannot be had is what the report blames, not the delta beside it', async (t) => {
+  const { baseUrl, leafSpec } = publish('base-gone', {}, { url: `${server.url}/base-gone+.crl` });
+  server.setStatus('/base-gone.crl', 404);
+  const l = pki.leaf(leafSpec);
+  const r = await revocation(l);
+  t.equal(r.verdict, 'unreachable');
+  t.same(toRevocationInfo(r).sources.filter((s) => s.certificate === `CN=${HOST}`).map((s) => [s.kind, s.url, s.outcome]), [['crl', baseUrl, 'http-status']]);
+
+  // Without the issuing CA neither can be checked, and both say so.
+  const alone = await checkRevocation(judge([l]), { now: new Date(), timeoutMs: 10_000 });
+  server.setCrl('/base-gone.crl', factory.createCrl(pki.intermediate, [], { crlNumber: 10 }));
+  const orphan = await checkRevocation(judge([l]), { now: new Date(), timeoutMs: 10_000 });
+  t.same(alone.attempts.map((a) => [a.kind, a.outcome]), [['crl', 'http-status']]);
+  t.same(orphan.attempts.map((a) => [a.kind, a.outcome]), [['crl', 'no-issuer'], ['delta-crl', 'no-issuer']]);
+  t.equal(orphan.verdict, 'unreachable');
+});
+
 t.test('a delta CRL for another complete CRL does not count, and neither does a complete CRL at the delta location', async (t) => {
   const cases: Array<[string, CrlOptions, RegExp]> = [
     ['newer-base', { crlNumber: 13, deltaOf: 12 }, /^delta CRL wrong-base \(delta #13 updates CRL #12, the complete CRL is #10\)$/],

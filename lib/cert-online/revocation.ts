@@ -131,21 +131,29 @@ const crlNumberText = (crl: ParsedCrl): string => (crl.crlNumber === null ? '' :
  * those only the CRL names after it. With deltas named, the location answers only through a usable delta.
  */
 async function crlCheck(url: string, target: RevocationTarget, opts: OnlineOptions): Promise<SourceCheck> {
-  const [base, ...early] = await Promise.all([
+  const [base, early] = await Promise.all([
     fetchCrl(url, 'crl', target, opts),
-    ...target.freshestCrlUrls.map((u) => fetchCrl(u, 'delta-crl', target, opts)),
+    Promise.all(target.freshestCrlUrls.map((u) => fetchCrl(u, 'delta-crl', target, opts))),
   ]);
-  const unusable = (attempt: RevocationAttempt): SourceCheck => ({ attempts: [attempt, ...early.map((d) => ({ ...d.attempt, baseUrl: url }))], status: null, revokedAt: null, url });
-  if (!base!.crl) return unusable(base!.attempt);
-  if (!target.issuerDer) return unusable({ ...base!.attempt, outcome: 'no-issuer', detail: 'the issuing CA certificate is missing' });
-  const crl = base!.crl;
+  // Without a usable complete CRL the location has no answer. A delta that failed to download or decode says
+  // so too; one that downloaded fine is not to blame and is left out, unless the missing issuer stops both.
+  const unusable = (attempt: RevocationAttempt): SourceCheck => {
+    const deltas = early.flatMap((d) => {
+      if (!d.crl) return [{ ...d.attempt, baseUrl: url }];
+      return attempt.outcome === 'no-issuer' ? [{ ...d.attempt, baseUrl: url, outcome: 'no-issuer' as const, detail: attempt.detail }] : [];
+    });
+    return { attempts: [attempt, ...deltas], status: null, revokedAt: null, url };
+  };
+  if (!base.crl) return unusable(base.attempt);
+  if (!target.issuerDer) return unusable({ ...base.attempt, outcome: 'no-issuer', detail: 'the issuing CA certificate is missing' });
+  const crl = base.crl;
   const verdict = checkCrl(crl, { serialNumber: target.serialNumber, issuerDer: target.issuerDer }, opts.now);
   if (verdict.status === 'invalid') {
     const when = verdict.problem === 'expired' ? ` (nextUpdate ${crl.nextUpdate?.toISOString()})` : '';
-    return unusable({ ...base!.attempt, outcome: 'invalid', detail: `CRL ${verdict.problem}${when}` });
+    return unusable({ ...base.attempt, outcome: 'invalid', detail: `CRL ${verdict.problem}${when}` });
   }
   const baseAttempt: RevocationAttempt = {
-    ...base!.attempt,
+    ...base.attempt,
     status: verdict.status,
     revokedAt: verdict.revokedAt?.toISOString() ?? null,
     nextUpdate: crl.nextUpdate?.toISOString() ?? null,
