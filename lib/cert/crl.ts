@@ -97,7 +97,10 @@ export function parseCrl(bytes: Buffer): ParsedCrl {
 
 // CRLNumber ::= INTEGER (0..MAX), up to 20 octets (§5.2.3); BaseCRLNumber ::= CRLNumber (§5.2.4).
 function readCrlNumber(ext: ParsedExtension | undefined, field: string): bigint | null {
-  return ext ? BigInt(`0x${readIntegerHex(parseDer(ext.value, field), field)}`) : null;
+  if (!ext) return null;
+  const hex = readIntegerHex(parseDer(ext.value, field), field);
+  if (hex === '') throw new DerDecodeError(field, 'empty INTEGER');
+  return BigInt(`0x${hex}`);
 }
 
 // reasonCode ::= { CRLReason } ENUMERATED (§5.3.1)
