@@ -135,7 +135,7 @@ export const revocationRule: Rule = {
       return [
         makeFinding(
           'cert-revocation-unreachable',
-          `The revocation status of the certificate cannot be checked: ${failing.length > 0 ? failing.map(describeSource).join('; ') : (rev.detail ?? 'no revocation source answered')}${deltaMissing ? ' (a client that is told of a delta CRL needs it as well as the complete CRL)' : ''}. Windows clients fail with ${WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE} (CRYPT_E_REVOCATION_OFFLINE).`,
+          `The revocation status of the certificate cannot be checked: ${failing.length > 0 ? failing.map(describeSource).join('; ') : (rev.detail ?? 'no revocation source answered')}${deltaMissing ? '; a client told of a delta CRL needs it as well as the complete CRL' : ''}. Windows clients fail with ${WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE} (CRYPT_E_REVOCATION_OFFLINE).`,
           {
             ...base,
             reason: 'unreachable',
