@@ -31,9 +31,12 @@ export interface ConnectionsInput {
 export async function walkConnections(input: ConnectionsInput): Promise<ConnectionResult[]> {
   const quiet: PathSession = { compareSni: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: input.now };
   const extra = input.routes.flatMap((route, address) => Array.from({ length: Math.max(0, input.count - 1) }, (_, i) => ({ route, address, index: i + 1 })));
-  const walked = await mapBounded(extra, CONNECTION_CONCURRENCY, (job) =>
-    input.budget.signal.aborted ? Promise.resolve(null) : walkPath(input.target, job.route, input.sni, input.budget, () => {}, quiet),
-  );
+  // A walk the probe's deadline (or the caller) cut short says nothing about the member it reached: left out.
+  const walked = await mapBounded(extra, CONNECTION_CONCURRENCY, async (job) => {
+    if (input.budget.signal.aborted) return null;
+    const outcome = await walkPath(input.target, job.route, input.sni, input.budget, () => {}, quiet);
+    return input.budget.signal.aborted ? null : outcome;
+  });
   const results: ConnectionResult[] = [];
   input.mainWalks.forEach((main, address) => {
     results.push(compactConnection(main, 0));

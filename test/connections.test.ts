@@ -248,6 +248,20 @@ t.test('an http:// target with --connections: plain HTTP on every connection', a
   ]);
 });
 
+t.test('connections cut short by a cancel are left out, not read as a failing member', async (t) => {
+  const p = await pool(t);
+  const server = await member(t, p, 'member', p.shared);
+  const cancel = new AbortController();
+  // Cancel while the extra connections are in flight.
+  void server.waitFor((e) => e.type === 'connection' && server.events.filter((x) => x.type === 'connection').length >= 6, 15_000)
+    .then(() => cancel.abort(), () => {});
+  const report = await probe(`127.0.0.1:${server.port}`, { ...FAST, trustedCaPems: p.trustedCaPems, connections: 32, signal: cancel.signal, revocation: false });
+  t.equal(report.cancelled, true);
+  t.ok(report.connections!.length >= 1 && report.connections!.length < 32, `${report.connections!.length} connections kept`);
+  t.ok(report.connections!.every((c) => c.sstpResult === 'ack' && c.failedStep === null), 'only finished connections are kept');
+  t.notOk(report.findings.some((f) => f.cause === 'backend-inconsistent'));
+});
+
 t.test('a connection is compacted to what a client notices', async (t) => {
   const compact = compactConnection({
     address: '192.0.2.7',
