@@ -15,8 +15,11 @@ import { mapBounded } from './map-bounded.js';
 
 export { mapBounded } from './map-bounded.js';
 import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
-import { validateProbeOptions } from './probe-options.js';
+import { validateClients, validateProbeOptions } from './probe-options.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
+import { causeSpec } from './diagnose/causes.js';
+import { judgeClients } from './clients/judge.js';
+import { DEFAULT_CLIENTS, type ClientId } from './clients/profiles.js';
 
 // The orchestrator: orders the steps. It picks the route (direct or through a proxy), resolves the name,
 // walks the path once per address (lib/path.ts walks one connection), and builds the report. It owns the
@@ -81,6 +84,11 @@ export interface ProbeOptions {
   insecure?: boolean;
   /** How long to wait for an Abort after Call Connected, in ms (default 1 500). */
   bindingWaitMs?: number;
+  /**
+   * The SSTP clients the administrator has (lib/clients/profiles.ts ids; default windows-11, windows-10,
+   * sstpc): `ok` follows the Windows ones among them; the others are still judged, their failures warnings.
+   */
+  clients?: string[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -89,6 +97,7 @@ export const DEFAULT_STEP_TIMEOUT_MS = 10_000;
 export async function probe(target: string | Target, options: ProbeOptions = {}): Promise<ProbeReport> {
   // Everything that can throw a UsageError runs before the deadline is armed: no timer outlives a bad call.
   validateProbeOptions(options);
+  const clients = selectedClients(options);
   const resolvedTarget = typeof target === 'string' ? parseTarget(target, options.port) : validateTarget(target);
   const proxyChoice = chooseProxy({
     target: resolvedTarget,
@@ -109,8 +118,8 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
   };
   try {
     const { report, tunnel } = proxyChoice.proxy
-      ? await probeThroughProxy(resolvedTarget, { kind: 'proxy', proxy: proxyChoice.proxy }, clock.budget, emit, options, now, startedAt)
-      : { report: await probeDirect(resolvedTarget, clock.budget, emit, options, now, startedAt, started), tunnel: null };
+      ? await probeThroughProxy(resolvedTarget, { kind: 'proxy', proxy: proxyChoice.proxy }, clock.budget, emit, options, now, startedAt, clients)
+      : { report: await probeDirect(resolvedTarget, clock.budget, emit, options, now, startedAt, started, clients), tunnel: null };
     // A proxy set aside by NO_PROXY or --no-proxy is still named, with the reason.
     if (proxyChoice.proxy || proxyChoice.reason !== 'no proxy configured') report.proxy = proxyInfo(proxyChoice, tunnel);
     markCancelled(report, clock.budget.signal);
@@ -144,12 +153,15 @@ async function probeThroughProxy(
   options: ProbeOptions,
   now: () => Date,
   startedAt: Date,
+  clients: readonly ClientId[],
 ): Promise<{ report: ProbeReport; tunnel: ProxyTunnelEvidence | null }> {
   const dnsSkipped = notApplicableStep('dns', `${target.host} is resolved by the proxy`);
   emit(dnsSkipped);
   const sni = options.sni === undefined ? (isIP(target.host) ? null : target.host) : options.sni;
   const main = await walkPath(target, route, sni, budget, emit, pathSession(options, now, true));
-  return { report: buildReport(target, startedAt, dnsSkipped, [], main), tunnel: main.proxy };
+  const report = buildReport(target, startedAt, dnsSkipped, [], main);
+  report.clients = judgeClients({ evidence: report, handshakes: main.clientHandshakes ?? {}, selected: clients, viaProxy: true });
+  return { report, tunnel: main.proxy };
 }
 
 /** DNS, then one walk per address (a few at a time); the first address is the main path. */
@@ -161,6 +173,7 @@ async function probeDirect(
   now: () => Date,
   startedAt: Date,
   started: number,
+  clients: readonly ClientId[],
 ): Promise<ProbeReport> {
   const dns = await dnsStep(target.host, { resolver: options.resolver ?? systemResolver, ...budget.stepBound(), signal: budget.signal });
   emit(dns.step);
@@ -176,6 +189,7 @@ async function probeDirect(
   const main = outcomes[0] ?? null;
   const report = buildReport(target, startedAt, dns.step, dns.addresses, main);
   report.sniComparison = main?.sniComparison ?? null;
+  report.clients = judgeClients({ evidence: report, handshakes: main?.clientHandshakes ?? {}, selected: clients, viaProxy: false });
   if (outcomes.length > 1) {
     // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
     report.addresses = outcomes.map((outcome, index) => {
@@ -237,6 +251,7 @@ export function finalize(
     ...(options.expectSha256 ? { expectedSha256: options.expectSha256 } : {}),
     ...(options.netshBindings ? { netshBindings: options.netshBindings } : {}),
   });
+  if (report.clients) report.clients = report.clients.map((client) => withServerCauses(client, report.findings));
   // A cancelled probe did not finish: it cannot say the server is fine.
   report.ok = report.cancelled !== true && !report.findings.some((finding) => finding.severity === 'error');
   report.durationMs = Math.round(performance.now() - started);
@@ -247,6 +262,7 @@ export function finalize(
 function pathSession(options: ProbeOptions, now: () => Date, main: boolean): PathSession {
   return {
     compareSni: main,
+    clientHandshakes: main,
     ppp: options.ppp !== false,
     enumerateAuth: main && options.enumerateAuth === true,
     credentials: main ? (options.credentials ?? null) : null,
@@ -254,6 +270,25 @@ function pathSession(options: ProbeOptions, now: () => Date, main: boolean): Pat
     ...(options.bindingWaitMs !== undefined ? { bindingWaitMs: options.bindingWaitMs } : {}),
     now,
   };
+}
+
+/** The clients the administrator has: the default three, or the ids given (checked before any I/O). */
+function selectedClients(options: ProbeOptions): readonly ClientId[] {
+  if (options.clients === undefined) return DEFAULT_CLIENTS;
+  validateClients(options.clients);
+  return options.clients as ClientId[];
+}
+
+/**
+ * A client that fails because the server cannot be reached or its SSTP exchange fails, fails for the causes
+ * the diagnosis named for that stage (its error findings of the matching categories).
+ */
+function withServerCauses(client: NonNullable<ProbeReport['clients']>[number], findings: ProbeReport['findings']): NonNullable<ProbeReport['clients']>[number] {
+  const stages = new Set(client.reasons.filter((r) => !r.clientSpecific && r.cause === null).map((r) => r.kind));
+  if (stages.size === 0) return client;
+  const categories = new Set<string>([...(stages.has('server-unreachable') ? ['network', 'proxy', 'addresses'] : []), ...(stages.has('sstp-failed') ? ['http', 'sstp', 'ppp', 'auth', 'binding'] : [])]);
+  const extra = findings.filter((f) => f.severity === 'error' && categories.has(causeSpec(f.cause).category)).map((f) => f.cause);
+  return { ...client, causes: [...new Set([...client.causes, ...extra])] };
 }
 
 function proxyInfo(choice: ProxyChoice, evidence: ProxyTunnelEvidence | null): ProxyInfo {

@@ -11,12 +11,14 @@ import { authRule, pppRule, sstpRule } from './rules-session.js';
 import { ipv6BindingRule, sniRule, tlsRule } from './rules-tls.js';
 import { cancelledRule } from './rules-probe.js';
 import { netshScopeRule } from './rules-netsh.js';
+import { clientsRule } from './rules-clients.js';
 
 export const RULES: readonly Rule[] = [
   dnsRule,
   proxyRule,
   tcpRule,
   tlsRule,
+  clientsRule,
   sniRule,
   untrustedRule,
   validityRule,
