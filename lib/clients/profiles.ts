@@ -127,13 +127,13 @@ export const CLIENT_PROFILES = {
     ciphersuites: null,
     ecdhCurve: null,
     sigalgs: null,
-    // sstp-client's src/sstp-client.c (sstp_client_http_done) and src/sstp-ssl.c (sstp_verify_cert), 1.0.x:
-    // the certificate is checked after the HTTP exchange. Given --ca-cert / --ca-path it checks only
-    // OpenSSL's verify result (the chain as sent, no AIA download; OpenSSL's SSL-server purpose, which an
-    // anyExtendedKeyUsage-only leaf fails; no CRL / OCSP) and does not compare the name. Without a CA it
-    // only compares the subject CN with the host, case-insensitively (no SAN, no wildcard), and trusts any
-    // chain. This profile models the first (a client told which CA to trust); --cert-warn turns either
-    // check into a warning.
+    // sstp-client's src/sstp-client.c (sstp_client_http_done) and src/sstp-ssl.c (sstp_verify_cert): the
+    // certificate is checked after the HTTP exchange, by OpenSSL's verify result: the chain as sent (no AIA
+    // download), OpenSSL's SSL-server purpose (an anyExtendedKeyUsage-only leaf fails), no CRL / OCSP. Given
+    // --ca-cert / --ca-path the name is not compared at all (the source sets only SSTP_VERIFY_CERT then; seen
+    // with 1.0.18: a certificate for another name connects). Without them 1.0.18 still verifies the chain,
+    // against its default store (test/clients-sstpc.test.ts), and older sources compare the subject CN with
+    // the host (no SAN). This profile models a client given its CA; --cert-warn makes every check a warning.
     certificate: { fetchesAia: false, acceptsAnyEku: false, checksRevocation: false, names: 'not-checked' },
   },
 } as const satisfies Record<string, ClientProfile>;
