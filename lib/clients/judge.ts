@@ -56,8 +56,10 @@ function judgeClient(id: ClientId, profile: ClientProfile, input: ClientJudgeInp
   else unknowns.push('no certificate judgement');
   if (profile.certificate.checksRevocation) {
     const verdict = evidence.revocation?.verdict ?? 'not-checked';
+    // A leaf that names no CRL or OCSP location fails a revocation-checking client even when the probe did not ask.
+    const noSources = verdict === 'no-sources' || checks?.revocationSources.leafHasSources === false;
     if (verdict === 'revoked') reasons.push(serverWide('revocation', 'cert-revoked', 'the certificate is revoked'));
-    if (verdict === 'unreachable' || verdict === 'no-sources') reasons.push(serverWide('revocation', 'cert-revocation-unreachable', 'the certificate\'s revocation status cannot be checked'));
+    else if (verdict === 'unreachable' || noSources) reasons.push(serverWide('revocation', 'cert-revocation-unreachable', 'the certificate\'s revocation status cannot be checked'));
   }
   const after = ['http', 'sstp', 'ppp', 'auth'].map(step).find((s) => s?.status === 'fail');
   if (after) reasons.push(serverWide('sstp-failed', null, `the SSTP exchange fails for every client (${after.name}: ${after.code})`));
