@@ -6,7 +6,8 @@ import { findScenario } from '../fixtures/scenarios/index.js';
 import { probe } from '../lib/probe.js';
 import type { ClientResult, ProbeReport } from '../lib/types.js';
 import { requireProgram } from './helpers/programs.js';
-import { startTlsFront, type TlsFront } from './helpers/haproxy-tls.js';
+import { startTlsFront } from './helpers/haproxy-tls.js';
+import type { Haproxy } from './helpers/haproxy.js';
 
 // A real TLS stack on the server side: haproxy's OpenSSL, configured the way admins restrict a front end
 // (ssl-min-ver TLSv1.3; a ChaCha20-only cipher list), in front of a healthy fixture server. The probe must
@@ -15,7 +16,7 @@ import { startTlsFront, type TlsFront } from './helpers/haproxy-tls.js';
 const factory = createCertFactory();
 const NAMES = { subjectCN: 'sstp.test', dnsNames: ['localhost', 'sstp.test'], ipAddresses: ['127.0.0.1'] };
 
-async function behindHaproxy(t: Test, policy: string[]): Promise<{ front: TlsFront; trustedCaPems: string[] }> {
+async function behindHaproxy(t: Test, policy: string[]): Promise<{ front: Haproxy; trustedCaPems: string[] }> {
   const server = await startFixtureServer(findScenario('healthy')!, { factory });
   t.teardown(() => server.close());
   // The front end's certificate comes from a CA whose CRL is published on loopback, as an enterprise CA's is.
@@ -29,7 +30,7 @@ async function behindHaproxy(t: Test, policy: string[]): Promise<{ front: TlsFro
   return { front, trustedCaPems: [pki.root.certPem] };
 }
 
-async function probeFront(front: TlsFront, trustedCaPems: string[]): Promise<ProbeReport> {
+async function probeFront(front: Haproxy, trustedCaPems: string[]): Promise<ProbeReport> {
   return probe(front.address, { stepTimeoutMs: 5_000, timeoutMs: 20_000, trustedCaPems });
 }
 
