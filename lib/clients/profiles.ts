@@ -65,24 +65,9 @@ const SCHANNEL_TLS12_SUITES = [
 // Same page, Windows 11 v22H2: TLS_AES_256_GCM_SHA384 then TLS_AES_128_GCM_SHA256 (no ChaCha20 by default).
 const SCHANNEL_TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256';
 
-// `Get-TlsEccCurve` on Windows 10 / 11: curve25519, NistP256, NistP384, in that order.
+// "Manage Transport Layer Security (TLS)", Configuring TLS ECC Order (learn.microsoft.com): curve25519, NistP256
+// and NistP384 are the curves enabled by default since Windows 10 1607 (what `Get-TlsEccCurve` lists).
 const SCHANNEL_GROUPS = 'X25519:P-256:P-384';
-
-// SChannel's signature_algorithms in a TLS 1.2 / 1.3 ClientHello: RSA-PSS and PKCS#1 with SHA-256/384/512,
-// ECDSA on P-256/P-384/P-521, and the SHA-1 pair it still offers for TLS 1.2 servers.
-const SCHANNEL_SIGALGS = [
-  'RSA-PSS+SHA256',
-  'RSA-PSS+SHA384',
-  'RSA-PSS+SHA512',
-  'RSA+SHA256',
-  'RSA+SHA384',
-  'RSA+SHA512',
-  'ECDSA+SHA256',
-  'ECDSA+SHA384',
-  'ECDSA+SHA512',
-  'RSA+SHA1',
-  'ECDSA+SHA1',
-].join(':');
 
 // What a Windows client does with the certificate (CertGetCertificateChain with AIA retrieval and revocation
 // checking, then the SSL policy): the probe's own judgement already models it (lib/cert/judge.ts).
@@ -92,14 +77,17 @@ export const CLIENT_PROFILES = {
   'windows-11': {
     label: 'Windows 11 22H2+ / Server 2022+',
     windows: true,
-    // TLS 1.0 and 1.1 are disabled by default in current Windows 11 builds (Windows message center,
-    // "TLS 1.0 and TLS 1.1 soon to be disabled in Windows", 2023); TLS 1.3 is on since Windows 11.
+    // TLS 1.0 and 1.1 are off by default in new Windows 11 builds (Windows IT Pro Blog, "TLS 1.0 and TLS 1.1
+    // soon to be disabled in Windows", 2023); TLS 1.3 is on by default since Windows 11 ("Protocols in
+    // TLS/SSL (Schannel SSP)", learn.microsoft.com).
     minVersion: 'TLSv1.2',
     maxVersion: 'TLSv1.3',
     ciphers: SCHANNEL_TLS12_SUITES,
     ciphersuites: SCHANNEL_TLS13_SUITES,
     ecdhCurve: SCHANNEL_GROUPS,
-    sigalgs: SCHANNEL_SIGALGS,
+    // Microsoft publishes no default signature_algorithms list for SChannel: OpenSSL's default (a superset of
+    // RSA-PSS, PKCS#1 and ECDSA with SHA-2) is offered, so a server refusing only on that point is not caught.
+    sigalgs: null,
     certificate: WINDOWS_CERTIFICATE,
   },
   'windows-10': {
@@ -113,7 +101,7 @@ export const CLIENT_PROFILES = {
     ciphers: `${SCHANNEL_TLS12_SUITES}:@SECLEVEL=0`,
     ciphersuites: null,
     ecdhCurve: SCHANNEL_GROUPS,
-    sigalgs: SCHANNEL_SIGALGS,
+    sigalgs: null,
     certificate: WINDOWS_CERTIFICATE,
   },
   sstpc: {
