@@ -62,7 +62,7 @@ t.test('client profiles and CRL nextUpdate are rendered when the report carries 
   // A delta CRL lapses sooner than its complete CRL, and clients fail as soon as it does.
   report.revocation.sources.push({ url: 'http://pki/b+.crl', kind: 'delta-crl', baseUrl: 'http://pki/b.crl', outcome: 'good', detail: null, nextUpdate: '2025-06-02T00:00:00Z' });
   report.revocation.sources.push({ url: 'http://pki/ocsp', kind: 'ocsp', outcome: 'good', detail: null, nextUpdate: '2025-06-01T00:00:00Z' });
-  t.equal(value(parseExposition(renderPrometheus(report)), 'sstp_probe_crl_next_update_seconds'), Date.parse('2025-06-02T00:00:00Z') / 1000, 'a delta CRL counts, an OCSP answer does not');
+  t.equal(value(parseExposition(renderPrometheus(report as unknown as ProbeReport)), 'sstp_probe_crl_next_update_seconds'), Date.parse('2025-06-02T00:00:00Z') / 1000, 'a delta CRL counts, an OCSP answer does not');
   report.clients = { not: 'an array' };
   t.notOk(renderPrometheus(report as unknown as ProbeReport).includes('sstp_probe_client_connects'));
 });
