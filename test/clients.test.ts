@@ -14,6 +14,7 @@ import { fixtureStarter } from './helpers/fixture.js';
 import { runBin } from './helpers/cli.js';
 import { httpGet } from './helpers/http-get.js';
 import { parseExposition, sampleValue } from './helpers/prometheus-text.js';
+import { validateReport } from './helpers/schema.js';
 
 // Which SSTP clients can connect, over real sockets: the fixture server restricted like a real one (TLS 1.3
 // only, TLS 1.0 / 1.1 only, ChaCha20 only, a missing intermediate, an Any Purpose EKU), probed through the
@@ -54,6 +55,7 @@ t.test('TLS 1.3-only server: windows-10 fails, windows-11 connects, a client-inc
   t.match(finding, { severity: 'error', summary: /windows-10 cannot connect: no TLS version in common/ });
   t.match(finding?.remediation.join('\n'), /SCHANNEL\\Protocols\\TLS 1\.2\\Server/);
   t.equal(report.ok, false);
+  t.ok(validateReport(report), `the report with its clients matches the schema: ${JSON.stringify(validateReport.errors)}`);
 });
 
 t.test('TLS 1.0 / 1.1-only server: windows-11 fails, windows-10 connects, error, exit 1', async (t) => {
@@ -156,6 +158,7 @@ t.test('through a proxy no extra handshakes are made: a client the main handshak
   t.match(client(report, 'windows-10'), { verdict: 'unknown', detail: /through a proxy/, handshake: null });
   t.match(client(report, 'windows-11'), { verdict: 'connects', handshake: { basis: 'main' } });
   t.notOk(report.findings.some((f) => f.cause === 'client-incompatible'), 'no finding from what was not seen');
+  t.ok(validateReport(JSON.parse(JSON.stringify(report))), 'a client without a handshake matches the schema');
 });
 
 t.test('a server every client fails names the server-wide cause, not client-incompatible', async (t) => {
