@@ -187,7 +187,7 @@ t.test('nothing listening on the proxy port is proxy-unreachable', async (t) => 
   t.match(result.detail, /refused the connection/);
 });
 
-t.test('cancelling through the AbortSignal gives "aborted"', async (t) => {
+t.test('cancelling through the AbortSignal gives "cancelled"', async (t) => {
   const fixture = await startFixtureProxy('silent');
   t.teardown(() => fixture.close());
   const controller = new AbortController();
@@ -197,13 +197,13 @@ t.test('cancelling through the AbortSignal gives "aborted"', async (t) => {
   });
   setTimeout(() => controller.abort(), 50);
   const result = await pending;
-  t.equal(result.code, 'aborted');
+  t.equal(result.code, 'cancelled');
   t.equal(result.status, 'fail');
   const already = await openTunnel(parseProxyUrl(fixture.url, 'test'), { host: 'x', port: 443 }, {
     timeoutMs: 1000,
     signal: AbortSignal.abort(),
   });
-  t.equal(already.code, 'aborted', 'an already-aborted signal makes no connection');
+  t.equal(already.code, 'cancelled', 'an already-aborted signal makes no connection');
 });
 
 t.test('Basic authentication: one retry (here on a fresh connection: the proxy closes after its 407), never a loop', async (t) => {

@@ -28,6 +28,7 @@ import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { basicAuthorization, basicToken, isSupportedScheme, parseAuthSchemes } from './challenge.js';
 import { answerChallenge, negotiateMessage, ntlmIdentity, parseChallengeMessage } from './ntlm.js';
 import { scrubSecrets, secretForms } from './redact.js';
+import { WAIT_CODES } from '../step-codes.js';
 import type { ProxyConfig } from './select.js';
 import type { ProxyInfo } from '../types.js';
 
@@ -42,7 +43,7 @@ export const PROXY_TUNNEL_CODES = {
   rejected: 'the proxy refused or failed the tunnel (403, 5xx, other status)',
   'bad-response': 'the proxy answered something that is not HTTP, or a malformed NTLM challenge',
   closed: 'the proxy closed the connection without a complete answer',
-  aborted: 'the caller cancelled the hop',
+  cancelled: WAIT_CODES.cancelled,
 } as const;
 export type ProxyTunnelCode = keyof typeof PROXY_TUNNEL_CODES;
 
@@ -665,7 +666,7 @@ function judgeFailure(attempt: Failure, ctx: JudgeContext, done: Done): ProxyTun
   const received = attempt.head.length;
   switch (attempt.why) {
     case 'aborted':
-      return done('aborted', 'the proxy hop was cancelled');
+      return done('cancelled', 'the proxy hop was cancelled');
     case 'timeout':
       if (!attempt.proxyConnected) {
         return done(
