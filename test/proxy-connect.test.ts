@@ -155,6 +155,15 @@ t.test('a proxy that never answers is a timeout, distinct from an unreachable on
   t.equal(fixture.connects.length, 1, 'the proxy did receive the CONNECT');
 });
 
+t.test('the wait a proxy timeout names is in whole milliseconds', async (t) => {
+  // What is left of the overall deadline is rarely a whole number of milliseconds.
+  const fixture = await startFixtureProxy('silent');
+  t.teardown(() => fixture.close());
+  const result = await openTunnel(parseProxyUrl(fixture.url, 'test'), { host: 'vpn.contoso.com', port: 443 }, { timeoutMs: 299.6180339 });
+  t.equal(result.code, 'proxy-timeout');
+  t.match(result.detail, /did not answer CONNECT within 300 ms$/);
+});
+
 t.test('a proxy that never completes its connection is a timeout before the proxy was reached', async (t) => {
   // An https:// proxy whose TLS never starts: TCP is accepted, the handshake gets no answer.
   const sockets = new Set<net.Socket>();

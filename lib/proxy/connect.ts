@@ -672,15 +672,15 @@ function judgeFailure(attempt: Failure, ctx: JudgeContext, done: Done): ProxyTun
         return done(
           'proxy-timeout',
           attempt.tcpConnected
-            ? `the proxy accepted TCP but did not complete TLS within ${ctx.timeoutMs} ms`
-            : `no connection to the proxy ${ctx.proxy.redactedUrl} within ${ctx.timeoutMs} ms`,
+            ? `the proxy accepted TCP but did not complete TLS within ${Math.round(ctx.timeoutMs)} ms`
+            : `no connection to the proxy ${ctx.proxy.redactedUrl} within ${Math.round(ctx.timeoutMs)} ms`,
         );
       }
       return done(
         'proxy-timeout',
         received === 0
-          ? `the proxy accepted the connection but did not answer CONNECT within ${ctx.timeoutMs} ms`
-          : `the proxy sent ${received} bytes but no complete answer within ${ctx.timeoutMs} ms`,
+          ? `the proxy accepted the connection but did not answer CONNECT within ${Math.round(ctx.timeoutMs)} ms`
+          : `the proxy sent ${received} bytes but no complete answer within ${Math.round(ctx.timeoutMs)} ms`,
       );
     case 'connect':
       if (ctx.proxy.protocol === 'https:' && attempt.tcpConnected) {

@@ -383,7 +383,7 @@ function pppOutcome(engine: PppClient, startedAt: number, facts: PppFacts): Step
     if (i === null || (i.code === 'timeout' && facts.malformed > 0)) {
       return finishStep('ppp', 'fail', 'invalid', startedAt, `the server sent ${facts.malformed} PPP frame(s) that could not be decoded and no LCP Configure-Request`);
     }
-    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `no LCP Configure-Request from the server within ${facts.timeoutMs} ms after Call Connect Ack` : i.detail);
+    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `no LCP Configure-Request from the server within ${Math.round(facts.timeoutMs)} ms after Call Connect Ack` : i.detail);
   }
   if (terminated !== null && !facts.provoked && !facts.opened) {
     return finishStep('ppp', 'fail', 'terminated', startedAt, `the server ended LCP: ${terminated}`);
@@ -394,7 +394,7 @@ function pppOutcome(engine: PppClient, startedAt: number, facts: PppFacts): Step
   if (facts.credentials && !facts.opened && facts.interruption !== null && result.stop !== 'auth-refused') {
     // With credentials LCP must open before authentication can start.
     const i = facts.interruption;
-    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `LCP did not open within ${facts.timeoutMs} ms` : i.detail);
+    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `LCP did not open within ${Math.round(facts.timeoutMs)} ms` : i.detail);
   }
   return finishStep('ppp', 'pass', 'configured', startedAt, pppDetail(engine, facts.provoked || facts.naksSent > 0, facts.naksSent));
 }
@@ -433,7 +433,7 @@ function authOutcome(
     case 'refused':
       return finishStep('auth', 'fail', 'refused', startedAt, info.message ?? 'the server refused every method we can use');
     case 'timeout':
-      return finishStep('auth', 'fail', 'timeout', startedAt, `${info.message ?? 'no answer'} within ${timeoutMs} ms`);
+      return finishStep('auth', 'fail', 'timeout', startedAt, `${info.message ?? 'no answer'} within ${Math.round(timeoutMs)} ms`);
     default:
       return finishStep('auth', 'fail', interruption && interruption.code !== 'timeout' ? interruption.code : 'error', startedAt, info.message ?? 'authentication failed');
   }
