@@ -13,7 +13,6 @@ import { notApplicableStep, skippedStep } from './steps/result.js';
 import { prepareTrust, type PreparedTrust } from './trust.js';
 import { mapBounded } from './map-bounded.js';
 
-export { mapBounded } from './map-bounded.js';
 import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
 import { validateProbeOptions } from './probe-options.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
