@@ -1,4 +1,5 @@
 import type { ProbeReport } from '../lib/types.js';
+import { formatTarget } from '../lib/target.js';
 
 // Text output of a fleet run: one short line per target as it finishes, then a table in the order the
 // targets were given, so two runs over the same list can be compared line by line. Pure: the CLI decides
@@ -40,13 +41,13 @@ export function formatResultLine(report: ProbeReport, options: SummaryOptions): 
   if (options.cancelled) {
     const reached = [...report.steps].reverse().find((step) => step.status !== 'skip');
     const where = reached ? `during the ${reached.name} step` : '';
-    return `${paint(DIM, options.ascii ? '-' : '⊘', options.color)} ${[endpoint(report), 'cancelled', where, formatDuration(report.durationMs)].filter((part) => part !== '').join('  ')}\n`;
+    return `${paint(DIM, options.ascii ? '-' : '⊘', options.color)} ${[formatTarget(report.target), 'cancelled', where, formatDuration(report.durationMs)].filter((part) => part !== '').join('  ')}\n`;
   }
   const mark = markFor(report.ok, options);
   const errors = report.findings.filter((finding) => finding.severity === 'error').length;
   const cause = firstCause(report);
   const more = errors > 1 ? ` (+${errors - 1} more)` : '';
-  const parts = [endpoint(report), report.ok ? 'ok' : 'problem', cause ? `${cause}${more}` : '', formatDuration(report.durationMs)];
+  const parts = [formatTarget(report.target), report.ok ? 'ok' : 'problem', cause ? `${cause}${more}` : '', formatDuration(report.durationMs)];
   return `${mark} ${parts.filter((part) => part !== '').join('  ')}\n`;
 }
 
@@ -61,7 +62,7 @@ export interface SummaryRow {
 }
 
 export function summaryRow(report: ProbeReport): SummaryRow {
-  return { endpoint: endpoint(report), ok: report.ok, firstCause: firstCause(report), durationMs: report.durationMs };
+  return { endpoint: formatTarget(report.target), ok: report.ok, firstCause: firstCause(report), durationMs: report.durationMs };
 }
 
 /** The end-of-run table: target, verdict, first cause, duration; then the totals. */
@@ -96,10 +97,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-function endpoint(report: ProbeReport): string {
-  const { host, port } = report.target;
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
 
 function markFor(ok: boolean, options: SummaryOptions): string {
   const mark = ok ? (options.ascii ? '+' : '✔') : options.ascii ? 'x' : '✘';

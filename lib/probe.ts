@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
+import { isIpLiteral } from './cert/names.js';
 import type { AddressInfo, AddressResult, ProbeReport, ProxyInfo, StepName, StepResult, Target } from './types.js';
 import { STEP_NAMES } from './types.js';
-import { parseTarget } from './target.js';
+import { bracketHost, parseTarget } from './target.js';
 import { chooseProxy, type ProxyChoice } from './proxy/select.js';
 import type { ProxyTunnelEvidence } from './proxy/connect.js';
 import { VERSION } from './version.js';
@@ -146,7 +146,7 @@ async function probeThroughProxy(
 ): Promise<{ report: ProbeReport; tunnel: ProxyTunnelEvidence | null }> {
   const dnsSkipped = notApplicableStep('dns', `${target.host} is resolved by the proxy`);
   emit(dnsSkipped);
-  const sni = options.sni === undefined ? (isIP(target.host) ? null : target.host) : options.sni;
+  const sni = options.sni === undefined ? (isIpLiteral(target.host) ? null : target.host) : options.sni;
   const main = await walkPath(target, route, sni, budget, emit, pathSession(options, now, true));
   return { report: buildReport(target, startedAt, dnsSkipped, [], main), tunnel: main.proxy };
 }
@@ -305,5 +305,5 @@ function summarizeAddress(address: AddressInfo, outcome: PathOutcome, own: Probe
 }
 
 function validateTarget(target: Target): Target {
-  return parseTarget(target.host.includes(':') ? `[${target.host}]` : target.host, target.port);
+  return parseTarget(bracketHost(target.host), target.port);
 }

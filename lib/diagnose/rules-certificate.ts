@@ -14,7 +14,6 @@ import { makeFinding } from './causes.js';
 import type { Facts } from './facts.js';
 import {
   bindableHost,
-  hostPort,
   netshAddCommands,
   netshDeleteCommands,
   RESTART_RRAS_STEP,
@@ -22,6 +21,7 @@ import {
   registryHashSteps,
   SSTP_PARAMETERS_KEY,
 } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 
@@ -465,7 +465,7 @@ export const hashRule: Rule = {
     // Only the administrator's own expectation names the renewed certificate; a netsh hash is what is bound.
     const renewedSha1 = differing.find((e) => e.algorithm === 'sha1' && e.source.startsWith('--'))?.value ?? null;
     const host = f.binding?.kind === 'hostnameport' ? bindableHost(f.sniHost) : null;
-    const target = hostPort(f.host, f.port);
+    const target = formatHostPort(f.host, f.port);
     return [
       makeFinding(
         'cert-hash-mismatch',

@@ -4,7 +4,8 @@
 
 import { AUTH_PROTOCOL_NAMES, type Finding, type SstpStatusInfo } from '../types.js';
 import { makeFinding } from './causes.js';
-import { hostPort, RESTART_RRAS_STEP, rebindSteps, registryHashSteps, serverCheck } from './remediation.js';
+import { RESTART_RRAS_STEP, rebindSteps, registryHashSteps, serverCheck } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 function statusText(s: SstpStatusInfo): string {
@@ -188,7 +189,7 @@ export const authRule: Rule = {
               sha256: presented?.sha256 ?? null,
               placeholder: '<SHA-1 thumbprint of the proxy certificate>',
             }),
-            `If a TLS-inspecting firewall is on the client's path, exempt ${hostPort(f.host, f.port)} from inspection.`,
+            `If a TLS-inspecting firewall is on the client's path, exempt ${formatHostPort(f.host, f.port)} from inspection.`,
           ],
         ),
       );

@@ -31,6 +31,7 @@ import { scrubSecrets, secretForms } from './redact.js';
 import { WAIT_CODES } from '../step-codes.js';
 import type { ProxyConfig } from './select.js';
 import type { ProxyInfo } from '../types.js';
+import { formatHostPort } from '../target.js';
 
 /** Outcomes of the proxy hop, each with its meaning. */
 export const PROXY_TUNNEL_CODES = {
@@ -226,7 +227,7 @@ function formatAuthority(target: { host: string; port: number }): string {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`invalid target port ${port}`);
   const host = target.host.startsWith('[') && target.host.endsWith(']') ? target.host.slice(1, -1) : target.host;
   if (!/^[A-Za-z0-9._~%:-]+$/.test(host)) throw new TypeError(`invalid target host ${JSON.stringify(target.host)}`);
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return formatHostPort(host, port);
 }
 
 /** The first CONNECT, then at most one authentication scheme's rounds. */

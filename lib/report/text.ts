@@ -4,6 +4,7 @@
 // Pure: the CLI decides about colour (NO_COLOR, TTY). No nonces or credentials are ever printed.
 
 import { AUTH_PROTOCOL_NAMES, type Finding, type ProbeReport, type Severity, type StepResult, type StepStatus } from '../types.js';
+import { formatHostPort } from '../target.js';
 
 export interface TextOptions {
   /** ANSI colours. */
@@ -58,10 +59,6 @@ function redactUrl(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
 }
 
-function endpoint(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 const STEP_MARK: Readonly<Record<StepStatus, keyof Marks>> = { pass: 'ok', fail: 'fail', warn: 'warn', skip: 'skip' };
 const STEP_STYLE: Readonly<Record<StepStatus, Style>> = { pass: 'green', fail: 'red', warn: 'yellow', skip: 'dim' };
 const SEVERITY_MARK: Readonly<Record<Severity, keyof Marks>> = { error: 'fail', warning: 'warn', info: 'info' };
@@ -77,7 +74,7 @@ function firstFailedStep(report: ProbeReport): StepResult | undefined {
 }
 
 function verdictLine(report: ProbeReport, m: Marks, paint: Painter): string {
-  const where = endpoint(report.target.host, report.target.port);
+  const where = formatHostPort(report.target.host, report.target.port);
   const errors = report.findings.filter((f) => f.severity === 'error');
   const warnings = report.findings.filter((f) => f.severity === 'warning');
   const acked = report.sstp?.result === 'ack';
@@ -237,7 +234,7 @@ function renderAddresses(report: ProbeReport, m: Marks, paint: Painter): string[
     const mark = a.ok ? paint('green', m.ok) : paint('red', m.fail);
     const how = a.ok ? 'works' : `fails at ${a.failedStep ?? '?'}${a.code ? ` (${a.code})` : ''}`;
     const causes = a.causes.length > 0 ? ` [${a.causes.join(', ')}]` : '';
-    return `  ${mark} ${endpoint(a.address, report.target.port)} IPv${a.family} ${how}${causes}${a.sha256 ? ` SHA-256 ${a.sha256.slice(0, 16)}...` : ''}`;
+    return `  ${mark} ${formatHostPort(a.address, report.target.port)} IPv${a.family} ${how}${causes}${a.sha256 ? ` SHA-256 ${a.sha256.slice(0, 16)}...` : ''}`;
   });
 }
 

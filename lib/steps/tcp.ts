@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import type { StepResult } from '../types.js';
 import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
+import { formatHostPort } from '../target.js';
 
 export interface TcpStepOutcome {
   step: StepResult;
@@ -17,7 +18,7 @@ export function tcpStep(
   options: StepBound & { signal?: AbortSignal },
 ): Promise<TcpStepOutcome> {
   const startedAt = performance.now();
-  const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const where = formatHostPort(address, port);
   return new Promise<TcpStepOutcome>((resolve) => {
     const socket = new Socket();
     let settled = false;
