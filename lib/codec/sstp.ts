@@ -92,6 +92,11 @@ export function statusName(status: number): string {
   return nameOf(STATUS, status, 8);
 }
 
+/** `ENCAPSULATED_PROTOCOL_ID: VALUE_NOT_SUPPORTED`: the attribute a Status Info is about, and what it says. */
+export function statusInfoText(status: { attribName: string; statusName: string }): string {
+  return `${status.attribName}: ${status.statusName}`;
+}
+
 /** 'SHA256', or 'UNKNOWN(0x04)'. */
 export function hashProtocolName(value: number): string {
   return nameOf(HASH_PROTOCOL, value, 2);

@@ -7,8 +7,7 @@ import { makeFinding } from './causes.js';
 import type { Facts } from './facts.js';
 import { RESTART_RRAS_STEP, SSTP_PARAMETERS_KEY, serverCheck, sstpUrl, urlAclSteps } from './remediation.js';
 import type { Rule } from './rule.js';
-
-export const SSTP_CONTENT_LENGTH = '18446744073709551615';
+import { isSstpContentLength, SSTP_CONTENT_LENGTH } from '../codec/http.js';
 
 /** "HTTP/1.1" whether the report holds "1.1" or the full token. */
 function versionToken(version: string): string {
@@ -132,7 +131,7 @@ export const httpRule: Rule = {
     const { who, isHttpSys } = responder(h.server);
     const status = h.status;
     if (status === 200) {
-      if (h.contentLength !== null && h.contentLength.trim() !== SSTP_CONTENT_LENGTH) findings.push(notSstp200(f, h.contentLength));
+      if (h.contentLength !== null && !isSstpContentLength(h.contentLength)) findings.push(notSstp200(f, h.contentLength));
       else if (step?.code === 'bad-content-length') findings.push(notSstp200(f, h.contentLength));
       return findings;
     }

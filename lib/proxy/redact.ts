@@ -23,6 +23,12 @@ export function redactProxyUrl(parts: {
   return `${parts.protocol}//${userinfo}${formatHostPort(parts.host, parts.port)}`;
 }
 
+/** Removes `user:password@` from every URL in a text (a CRL address, a proxy URL inside a message). */
+export function withoutUrlCredentials(text: string): string {
+  // Greedy up to the last "@" before the path: a password may itself hold an "@".
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/gi, '$1');
+}
+
 /**
  * For a proxy URL that did not parse: everything up to the last "@" is hidden, since with a broken URL
  * there is no telling where the password ends.

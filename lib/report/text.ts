@@ -5,6 +5,9 @@
 
 import { AUTH_PROTOCOL_NAMES, type Finding, type ProbeReport, type Severity, type StepResult, type StepStatus } from '../types.js';
 import { formatHostPort } from '../target.js';
+import { withoutUrlCredentials } from '../proxy/redact.js';
+import { paint, type AnsiStyle } from './ansi.js';
+import { statusInfoText } from '../codec/sstp.js';
 
 export interface TextOptions {
   /** ANSI colours. */
@@ -15,27 +18,14 @@ export interface TextOptions {
   ascii?: boolean;
 }
 
-const ANSI = {
-  reset: '\u001b[0m',
-  bold: '\u001b[1m',
-  dim: '\u001b[2m',
-  red: '\u001b[31m',
-  green: '\u001b[32m',
-  yellow: '\u001b[33m',
-  cyan: '\u001b[36m',
-} as const;
-type Style = Exclude<keyof typeof ANSI, 'reset'>;
+type Style = AnsiStyle;
 
 interface Painter {
   (style: Style | Style[], text: string): string;
 }
 
 function painter(color: boolean): Painter {
-  return (style, text) => {
-    if (!color || text === '') return text;
-    const styles = Array.isArray(style) ? style : [style];
-    return `${styles.map((s) => ANSI[s]).join('')}${text}${ANSI.reset}`;
-  };
+  return (style, text) => paint(style, text, color);
 }
 
 interface Marks {
@@ -53,11 +43,6 @@ const ASCII_MARKS: Readonly<Marks> = { ok: '+', fail: 'x', warn: '!', skip: '-',
 
 // Header names whose values may carry credentials or session state.
 const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie)$/i;
-
-/** Removes user:password@ from a URL-looking string. */
-function redactUrl(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
-}
 
 const STEP_MARK: Readonly<Record<StepStatus, keyof Marks>> = { pass: 'ok', fail: 'fail', warn: 'warn', skip: 'skip' };
 const STEP_STYLE: Readonly<Record<StepStatus, Style>> = { pass: 'green', fail: 'red', warn: 'yellow', skip: 'dim' };
@@ -105,7 +90,7 @@ function compactValue(value: unknown, verbose: boolean): string {
   else if (Array.isArray(value)) text = value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
   else if (typeof value === 'object') text = JSON.stringify(value);
   else text = String(value);
-  text = redactUrl(text);
+  text = withoutUrlCredentials(text);
   return !verbose && text.length > 90 ? `${text.slice(0, 87)}...` : text;
 }
 
@@ -121,7 +106,7 @@ function renderFinding(finding: Finding, m: Marks, paint: Painter, verbose: bool
   const style = SEVERITY_STYLE[finding.severity];
   const lines = [
     `  ${paint(style, `${m[SEVERITY_MARK[finding.severity]]} ${finding.severity.toUpperCase()}`)} ${paint('bold', finding.cause)}`,
-    `     ${redactUrl(finding.summary)}`,
+    `     ${withoutUrlCredentials(finding.summary)}`,
   ];
   const evidence = renderEvidence(finding.evidence, verbose);
   if (evidence) lines.push(`     ${paint('dim', 'evidence:')} ${evidence}`);
@@ -129,7 +114,7 @@ function renderFinding(finding: Finding, m: Marks, paint: Painter, verbose: bool
     lines.push(`     ${paint('dim', 'fix:')}`);
     const width = String(finding.remediation.length).length;
     finding.remediation.forEach((step, i) => {
-      lines.push(`       ${String(i + 1).padStart(width)}. ${redactUrl(step)}`);
+      lines.push(`       ${String(i + 1).padStart(width)}. ${withoutUrlCredentials(step)}`);
     });
   }
   return lines;
@@ -140,7 +125,7 @@ function renderSteps(report: ProbeReport, m: Marks, paint: Painter): string[] {
   return report.steps.map((s) => {
     const mark = paint(STEP_STYLE[s.status], `${m[STEP_MARK[s.status]]} ${s.status.padEnd(4)}`);
     const duration = s.status === 'skip' ? ''.padStart(8) : `${Math.round(s.durationMs)} ms`.padStart(8);
-    const what = s.status === 'skip' ? paint('dim', s.detail ?? s.code) : `${s.code}${s.detail ? `: ${redactUrl(s.detail)}` : ''}`;
+    const what = s.status === 'skip' ? paint('dim', s.detail ?? s.code) : `${s.code}${s.detail ? `: ${withoutUrlCredentials(s.detail)}` : ''}`;
     return `  ${mark}  ${s.name.padEnd(nameWidth)} ${duration}  ${what}`;
   });
 }
@@ -175,7 +160,7 @@ function renderDetails(report: ProbeReport, m: Marks, verbose: boolean): string[
   if (p && p.source !== 'none') {
     const answer = p.statusLine ?? (p.status !== null ? String(p.status) : 'no answer');
     const schemes = p.authSchemes.length > 0 ? `, asks for ${p.authSchemes.join(', ')}` : '';
-    lines.push(`${label('Proxy')}${redactUrl(p.url)} (${p.reason}) ${m.arrow} ${answer}${schemes}`);
+    lines.push(`${label('Proxy')}${withoutUrlCredentials(p.url)} (${p.reason}) ${m.arrow} ${answer}${schemes}`);
   }
   const t = report.tls;
   if (t && (t.protocol || t.failure)) {
@@ -200,7 +185,7 @@ function renderDetails(report: ProbeReport, m: Marks, verbose: boolean): string[
     const text =
       s.result === 'ack'
         ? `Call Connect Ack, crypto binding ${hashNames(s.hashProtocols)}${s.hashBitmask !== null ? ` (bitmask 0x${s.hashBitmask.toString(16).padStart(2, '0')})` : ''}`
-        : `${s.result}${s.status.length > 0 ? `: ${s.status.map((x) => `${x.attribName} ${x.statusName}`).join('; ')}` : ''}${s.detail ? ` (${s.detail})` : ''}`;
+        : `${s.result}${s.status.length > 0 ? `: ${s.status.map(statusInfoText).join('; ')}` : ''}${s.detail ? ` (${s.detail})` : ''}`;
     lines.push(`${label('SSTP')}${text}${verbose ? `; left with ${s.teardown}` : ''}`);
   }
   const ppp = report.ppp;

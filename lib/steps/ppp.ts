@@ -9,15 +9,13 @@
 // SSTP Echo is never sent here: before Call Connected it is an invalid message.
 //
 // Secrets (password, HLAK, nonce, MAC) stay inside: results and log lines carry names and sizes only.
-import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type SstpStatusInfo, type StepResult, type TlsInfo } from '../types.js';
+import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type StepResult, type TlsInfo } from '../types.js';
 import {
   MESSAGE_TYPE,
-  attributeName,
   callDisconnectAck,
   dataPacket,
   echoResponse,
-  statusInfos,
-  statusName,
+  statusInfoText,
   type SstpPacket,
 } from '../codec/sstp.js';
 import { PPP_PROTOCOLS, chapCodeName, decodePppFrame, lcpCodeName, papCodeName, pppProtocolName } from '../codec/ppp.js';
@@ -25,8 +23,9 @@ import { buildCallConnected, certificateHash, chooseBindingHash, type BindingHas
 import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-client.js';
 import { certificateFitsHost } from '../cert/names.js';
 import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
-import type { SstpChannel } from './sstp.js';
-import { cancelledFromOutside, interruptionOf } from '../endings.js';
+import { reportedStatuses, type SstpChannel } from './sstp.js';
+import { cancelledFromOutside, readEnding } from '../endings.js';
+import type { ReadFailure } from '../net/stream-reader.js';
 import { finishStep, skippedStep } from './result.js';
 
 /** What the session needs from the SSTP channel (SstpChannel in the probe). */
@@ -119,7 +118,7 @@ export async function pppSession(channel: PppChannel, options: PppSessionOptions
   while (!engine.done) {
     const read = await channel.readPacket(Math.max(0, deadline - Date.now()), options.signal);
     if (!read.ok) {
-      interruption = readFailure(read.reason, read.error, opened ? 'authentication' : 'LCP negotiation', timeoutMs, options.signal, authStarted ?? pppStarted);
+      interruption = readFailure(read, opened ? 'authentication' : 'LCP negotiation', timeoutMs, options.signal, authStarted ?? pppStarted);
       if (read.reason === 'closed' || read.reason === 'reset' || read.reason === 'invalid') state = 'closed';
       break;
     }
@@ -443,27 +442,16 @@ function hashLabel(hash: BindingHash): string {
   return hash === 'sha256' ? 'SHA-256' : 'SHA-1';
 }
 
-function readFailure(reason: string, error: Error | null, phase: string, timeoutMs: number, signal: AbortSignal | undefined, startedAt: number): Interruption {
-  switch (reason) {
-    case 'timeout':
-      return { code: 'timeout', detail: `no answer during ${phase} within ${Math.round(timeoutMs)} ms` };
-    case 'aborted':
-      return interruptionOf(signal, startedAt, `no answer during ${phase}`);
-    case 'invalid':
-      return { code: 'invalid', detail: `the server sent bytes that are not SSTP during ${phase}: ${error?.message ?? 'undecodable'}` };
-    default:
-      return { code: 'closed', detail: `the server ${reason === 'reset' ? 'reset' : 'closed'} the connection during ${phase}` };
-  }
+function readFailure(read: { reason: ReadFailure; error: Error | null }, phase: string, timeoutMs: number, signal: AbortSignal | undefined, startedAt: number): Interruption {
+  const ended = readEnding(read, { timeoutMs, signal, startedAt, awaited: `no answer during ${phase}`, instead: `during ${phase}`, notUnit: `SSTP (during ${phase})` });
+  // The wait here is the step's own or what is left of the overall deadline; which one is not known here.
+  if (ended.kind === 'timeout') return { code: 'timeout', detail: `no answer during ${phase} within ${Math.round(timeoutMs)} ms` };
+  return { code: ended.kind === 'reset' ? 'closed' : ended.kind, detail: ended.detail };
 }
 
 function describeStatuses(packet: SstpPacket): string {
-  const statuses: SstpStatusInfo[] = statusInfos(packet).map((s) => ({
-    attribId: s.attribId,
-    attribName: attributeName(s.attribId),
-    status: s.status,
-    statusName: statusName(s.status),
-  }));
-  return statuses.length === 0 ? '' : `: ${statuses.map((s) => `${s.statusName} (attribute ${s.attribName})`).join('; ')}`;
+  const statuses = reportedStatuses(packet);
+  return statuses.length === 0 ? '' : `: ${statuses.map(statusInfoText).join('; ')}`;
 }
 
 /** `LCP Configure-Request`, `CHAP Response`...: protocol and code only, never the content. */
