@@ -263,7 +263,6 @@ async function insideTheCall(
       ack,
       leafDer: tls.chain[0] ?? null,
       certificate: outcome.certificate,
-      tls: outcome.tls,
       certificateAcceptable: outcome.certificateAcceptable ?? null,
       host,
       now: session.now(),

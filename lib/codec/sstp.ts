@@ -500,11 +500,6 @@ export function encodePacket(packet: SstpPacket): Buffer {
   return Buffer.concat([head, fields, ...parts], length);
 }
 
-/** Bytes encodePacket would produce for this packet. */
-export function encodedLength(packet: SstpPacket): number {
-  return encodePacket(packet).length;
-}
-
 // ---- message builders (MS-SSTP §2.2.9–2.2.15) ----
 
 function control(messageType: number, attributes: SstpAttribute[] = []): Buffer {

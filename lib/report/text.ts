@@ -44,8 +44,8 @@ const ASCII_MARKS: Readonly<Marks> = { ok: '+', fail: 'x', warn: '!', skip: '-',
 // Header names whose values may carry credentials or session state.
 const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie)$/i;
 
-const STEP_MARK: Readonly<Record<StepStatus, keyof Marks>> = { pass: 'ok', fail: 'fail', warn: 'warn', skip: 'skip' };
-const STEP_STYLE: Readonly<Record<StepStatus, Style>> = { pass: 'green', fail: 'red', warn: 'yellow', skip: 'dim' };
+const STEP_MARK: Readonly<Record<StepStatus, keyof Marks>> = { pass: 'ok', fail: 'fail', skip: 'skip' };
+const STEP_STYLE: Readonly<Record<StepStatus, Style>> = { pass: 'green', fail: 'red', skip: 'dim' };
 const SEVERITY_MARK: Readonly<Record<Severity, keyof Marks>> = { error: 'fail', warning: 'warn', info: 'info' };
 const SEVERITY_STYLE: Readonly<Record<Severity, Style>> = { error: 'red', warning: 'yellow', info: 'cyan' };
 

@@ -9,7 +9,7 @@
 // SSTP Echo is never sent here: before Call Connected it is an invalid message.
 //
 // Secrets (password, HLAK, nonce, MAC) stay inside: results and log lines carry names and sizes only.
-import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type StepResult, type TlsInfo } from '../types.js';
+import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type StepResult } from '../types.js';
 import {
   MESSAGE_TYPE,
   callDisconnectAck,
@@ -21,7 +21,6 @@ import {
 import { PPP_PROTOCOLS, chapCodeName, decodePppFrame, lcpCodeName, papCodeName, pppProtocolName } from '../codec/ppp.js';
 import { buildCallConnected, certificateHash, chooseBindingHash, type BindingHash } from '../auth/crypto-binding.js';
 import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-client.js';
-import { certificateFitsHost } from '../cert/names.js';
 import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
 import { reportedStatuses, type SstpChannel } from './sstp.js';
 import { cancelledFromOutside, readEnding } from '../endings.js';
@@ -197,8 +196,8 @@ export interface PppPathInput {
   ack: { hashBitmask: number; nonce: Buffer };
   /** The leaf certificate DER the TLS step saw (what the crypto binding hashes). */
   leafDer: Buffer | null;
+  /** As the certificate judge left it (chainTrusted and nameMatches decided). */
   certificate: CertificateInfo | null;
-  tls: TlsInfo | null;
   /** The certificate judgement's verdict on sending credentials (trust, name, validity, EKU), if made. */
   certificateAcceptable?: boolean | null;
   /** The name a client dials (SNI, else the target host): what the certificate must fit. */
@@ -227,7 +226,7 @@ export async function pppAndAuthSteps(
   let credentials = input.credentials ?? null;
   let refusal: string | null = null;
   if (credentials !== null && input.insecure !== true) {
-    refusal = credentialRefusal({ certificate: input.certificate, tls: input.tls, host: input.host, now: input.now, acceptable: input.certificateAcceptable ?? null });
+    refusal = credentialRefusal({ certificate: input.certificate, host: input.host, now: input.now, acceptable: input.certificateAcceptable ?? null });
     if (refusal !== null) credentials = null;
   }
   const session = await pppSession(channel, {
@@ -258,12 +257,9 @@ export function refusedAuth(reason: string): { step: StepResult; info: AuthInfo 
   };
 }
 
-// Node's verdict codes that do not mean "untrusted chain": names and dates are checked on their own.
-const NOT_CHAIN_CODES: ReadonlySet<string> = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
-
 export interface CredentialSafetyInput {
+  /** As the certificate judge left it (chainTrusted and nameMatches decided). */
   certificate: CertificateInfo | null;
-  tls: TlsInfo | null;
   /** The name a client dials: the SNI when one is sent, else the target host (a name or an address). */
   host: string;
   now: Date;
@@ -279,12 +275,9 @@ export interface CredentialSafetyInput {
 export function credentialRefusal(input: CredentialSafetyInput): string | null {
   const cert = input.certificate;
   if (cert === null) return 'no server certificate could be read';
-  const code = input.tls?.authorizationError ?? null;
   const reasons: string[] = [];
-  const trusted = cert.chainTrusted ?? (code === null || NOT_CHAIN_CODES.has(code));
-  if (!trusted) reasons.push(`the certificate chain is not trusted${code ? ` (${code})` : ''}`);
-  const nameFits = cert.nameMatches ?? certificateFitsHost(cert, input.host);
-  if (!nameFits) reasons.push(`the certificate is not valid for ${input.host}`);
+  if (cert.chainTrusted !== true) reasons.push('the certificate chain is not trusted');
+  if (cert.nameMatches !== true) reasons.push(`the certificate is not valid for ${input.host}`);
   const validity = validityState(new Date(cert.notBefore), new Date(cert.notAfter), input.now);
   if (validity === 'not-yet-valid') reasons.push(`the certificate is not valid before ${cert.notBefore}`);
   if (validity === 'expired') reasons.push(`the certificate expired on ${cert.notAfter}`);
