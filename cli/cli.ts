@@ -6,9 +6,12 @@ import { quoteInput, UsageError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { parseTarget } from '../lib/target.js';
 import type { ProbeOptions } from '../lib/probe.js';
+import { validateClients } from '../lib/probe-options.js';
+import { CLIENT_IDS } from '../lib/clients/profiles.js';
 import type { ListedTarget } from '../lib/targets.js';
 import { normalizeThumbprint } from '../lib/diagnose/thumbprint.js';
 import { decodeNetshFile, parseNetshSslcert } from '../lib/diagnose/netsh.js';
+import { MAX_CONNECTIONS } from '../lib/probe-options.js';
 
 // argv in, exit code out. The bin wraps this with the real process; tests call it with their own streams.
 // Startup cost matters for a CLI: only yargs and a few small modules load here; the probe (and with it
@@ -60,6 +63,8 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 --targets servers.txt --json > out.ndjson', 'a list (one host[:port] per line, # comments): one JSON report per line'],
   ['$0 --targets servers.txt --shard 2/4', 'the 2nd of 4 shards: every 4th target starting with the 2nd'],
   ['$0 serve --ca corp-root.pem', 'a Prometheus exporter on 127.0.0.1:9468: GET /probe?target=vpn.contoso.com'],
+  ['$0 vpn.contoso.com --connections 6', 'six connections: do all servers behind the load balancer answer alike?'],
+  ['$0 http://rras1.contoso.com --user CONTOSO\\alice --password-env VPN_PW --expect-sha256 <balancer SHA-256>', 'an offloaded RRAS over plain HTTP, binding to the balancer\'s certificate'],
   ['$0 vpn.contoso.com --format nagios', 'a Nagios/Icinga check: one status line, perfdata, exit 0/1/2/3'],
 ];
 
@@ -144,6 +149,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('shard', { type: 'string', describe: 'i/n: probe only every n-th target, starting with the i-th (1 <= i <= n), to split a list across n jobs' })
       .option('sni', { type: 'string', describe: 'server name to send in TLS (default: the host name); --no-sni sends none' })
       .option('all-addresses', { type: 'boolean', default: true, describe: 'probe every resolved address (--no-all-addresses: only the first)' })
+      .option('connections', { type: 'string', describe: `connections per address up to the SSTP Ack, to see every server behind a load balancer (default 1, at most ${MAX_CONNECTIONS}); PPP and --user on the first only` })
       .option('expect-sha1', { type: 'string', describe: 'SHA-1 certificate hash the server is configured with' })
       .option('expect-sha256', { type: 'string', describe: 'SHA-256 certificate hash the server is configured with' })
       .option('netsh-sslcert', { type: 'string', describe: 'file with the output of `netsh http show sslcert` from the server' })
@@ -152,6 +158,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('proxy-password-env', { type: 'string', describe: 'name of the environment variable holding the proxy password' })
       .option('ca', { type: 'string', array: true, describe: 'PEM file of extra trusted CA certificates (repeatable)' })
       .option('ca-system', { type: 'boolean', describe: 'also trust the OS trust store (Node 22.15+; older Node: the system CA bundle file); on by default on Windows; NODE_EXTRA_CA_CERTS is always honoured' })
+      .option('clients', { type: 'string', describe: `the SSTP clients you have, comma-separated (${CLIENT_IDS.join(', ')}; default all three): the exit code follows the Windows ones, the others are warnings` })
       .option('revocation', { type: 'boolean', default: true, describe: 'ask the certificate\'s CRL / OCSP locations as Windows clients do, beside the other steps; --no-revocation skips it' })
       .option('ppp', { type: 'boolean', default: true, describe: 'after the Ack, read the PPP LCP offer (the authentication method the server wants); --no-ppp stops at the SSTP handshake' })
       .option('enumerate-auth', { type: 'boolean', describe: 'refuse the offered authentication method, a few bounded rounds, to learn every method the server allows' })
@@ -206,9 +213,9 @@ function yargsMessage(message: string): string {
 
 /** The flags a run takes once; `--ca` and `demo --scenario` may repeat. */
 const SINGLE_FLAGS = [
-  'port', 'json', 'timeout', 'step-timeout', 'targets', 'concurrency', 'shard', 'sni', 'all-addresses', 'expect-sha1',
+  'port', 'json', 'timeout', 'step-timeout', 'targets', 'concurrency', 'shard', 'sni', 'all-addresses', 'connections', 'expect-sha1',
   'expect-sha256', 'netsh-sslcert', 'proxy', 'proxy-user', 'proxy-password-env', 'ca-system', 'revocation', 'ppp',
-  'enumerate-auth', 'user', 'password-env', 'password-stdin', 'insecure', 'list',
+  'clients', 'enumerate-auth', 'user', 'password-env', 'password-stdin', 'insecure', 'list',
 ] as const;
 
 /**
@@ -234,6 +241,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
     options.sni = args.sni.trim();
   }
   options.allAddresses = args['all-addresses'] !== false;
+  if (args.connections !== undefined) options.connections = positiveInteger(args.connections, '--connections', MAX_CONNECTIONS);
   if (args['expect-sha1'] !== undefined) options.expectSha1 = thumbprintFlag(args['expect-sha1'], '--expect-sha1', 40);
   if (args['expect-sha256'] !== undefined) options.expectSha256 = thumbprintFlag(args['expect-sha256'], '--expect-sha256', 64);
   if (typeof args['netsh-sslcert'] === 'string') {
@@ -265,6 +273,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
     options.systemCa = true;
   } else if (args['ca-system'] === false) options.systemCa = false;
   if (args.revocation === false) options.revocation = false;
+  if (args.clients !== undefined) options.clients = clientsFlag(args.clients);
   if (args.proxy === false) options.proxy = false;
   else if (typeof args.proxy === 'string') options.proxy = args.proxy;
   if (typeof args['proxy-user'] === 'string') options.proxyUser = args['proxy-user'];
@@ -279,6 +288,18 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
 /** `--password` exists only to be refused, whatever its value, which is never echoed. */
 function refusePasswordFlag(): never {
   throw new UsageError('--password is not accepted: a password on the command line is visible to other users (ps, /proc) and stays in shell history; use --password-env VAR or --password-stdin');
+}
+
+/** --clients windows-11,sstpc: known profile ids, each once; an unknown one is a usage error naming the valid ids. */
+function clientsFlag(value: unknown): string[] {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--clients needs profile ids separated by commas (${CLIENT_IDS.join(', ')})`);
+  const ids = [...new Set(value.split(',').map((id) => id.trim()).filter((id) => id !== ''))];
+  try {
+    validateClients(ids);
+  } catch (error) {
+    throw new UsageError(`--clients: ${quoteInput((error as Error).message)}`);
+  }
+  return ids;
 }
 
 /** --no-ppp, --enumerate-auth, and one login: --user with its password from the environment or stdin only. */

@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type {
   AuthInfo,
   CertificateChecks,
+  ClientHandshake,
   CertificateInfo,
   HttpInfo,
   PppInfo,
@@ -24,12 +25,14 @@ import { proxyStep } from './steps/proxy.js';
 import { tlsStep, type TlsStepOutcome } from './steps/tls.js';
 import { httpStep } from './steps/http.js';
 import { SstpChannel, sstpStep, type SstpStepOutcome } from './steps/sstp.js';
-import { pppAndAuthSteps, type SstpCallState } from './steps/ppp.js';
+import { pppAndAuthSteps, type ConfiguredBindingHashes, type SstpCallState } from './steps/ppp.js';
 import { compareSni } from './steps/sni.js';
 import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep } from './steps/result.js';
 import { checkServerCertificate, type ServerCertificateResult, type ServerCertificateSections } from './cert-online/server-check.js';
 import type { PreparedTrust } from './trust.js';
+import { CLIENT_PROFILES, type ClientId } from './clients/profiles.js';
+import { clientHandshake, mainHandshake, provenByMain } from './clients/handshake.js';
 
 // One walk down the path a real SSTP client walks, against one address (or through one proxy): transport
 // (TCP or the proxy's tunnel), TLS, HTTP, SSTP, PPP, each step bounded by the budget. Work that needs the
@@ -77,23 +80,32 @@ export interface PathOutcome {
    */
   certificateAcceptable?: boolean;
   revocation?: RevocationInfo | null;
+  /** The TLS evidence per client profile (main path only): the main handshake, or one of the client's own. */
+  clientHandshakes?: Partial<Record<ClientId, ClientHandshake>>;
 }
 
 /** What the PPP part of one walk may do. Credentials go to the main path only: one attempt per probe. */
 export interface PathSession {
   /** Retry the handshake with the other SNI choice when it fails or the certificate is wrong (main path only). */
   compareSni: boolean;
+  /** Make the client profiles' handshakes the main handshake does not already prove (main path only). */
+  clientHandshakes: boolean;
   ppp: boolean;
   enumerateAuth: boolean;
   credentials: PppCredentials | null;
   insecure: boolean;
   bindingWaitMs?: number;
+  /**
+   * Over plain HTTP there is no certificate to bind to: the crypto binding uses these hashes (uppercase hex,
+   * the balancer's certificate that real clients see), as an offloaded RRAS expects.
+   */
+  bindingHashes?: ConfiguredBindingHashes;
   now: () => Date;
 }
 
 export type Route = { kind: 'direct'; address: string } | { kind: 'proxy'; proxy: ProxyConfig };
 
-const QUIET_SESSION: PathSession = { compareSni: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() };
+const QUIET_SESSION: PathSession = { compareSni: false, clientHandshakes: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() };
 
 /** The sockets a walk holds, released in one place whatever happened. */
 interface Held {
@@ -123,13 +135,19 @@ export async function walkPath(
   try {
     held.transport = await openTransport(target, route, budget, record, outcome);
     if (!held.transport) return outcome;
-    const tls = await tlsStep(held.transport, { sni, ...budget.stepBound(), signal: budget.signal, secureContext: budget.trust.secureContext() });
-    record(tls.step);
-    outcome.tls = tls.info;
-    beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
-    if (!tls.socket) return outcome;
-    held.socket = tls.socket;
-    const call = await httpAndSstp(target, tls.socket, budget, record, outcome);
+    let tls: TlsStepOutcome | null = null;
+    if (target.scheme === 'http') {
+      // An offloaded RRAS: the balancer in front ends TLS, SSTP arrives as plain HTTP.
+      record(notApplicableStep('tls', 'plain HTTP target (http://): the balancer in front of it ends TLS'));
+    } else {
+      tls = await tlsStep(held.transport, { sni, ...budget.stepBound(), signal: budget.signal, secureContext: budget.trust.secureContext() });
+      record(tls.step);
+      outcome.tls = tls.info;
+      beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
+      if (!tls.socket) return outcome;
+      held.socket = tls.socket;
+    }
+    const call = await httpAndSstp(target, held.socket ?? held.transport, budget, record, outcome);
     if (!call) return outcome;
     held.channel = call.channel;
     await insideTheCall(call.channel, call.sstp, tls, sni ?? target.host, budget, session, record, outcome);
@@ -157,8 +175,8 @@ async function openTransport(target: Target, route: Route, budget: Budget, recor
 
 /**
  * The work that needs the handshake's evidence but not the socket: the certificate's judgement (now, so PPP
- * can tell whether credentials may go) with its AIA and CRL / OCSP fetches, and the SNI comparison. Other
- * work of that kind (more handshakes, say) belongs here too. Each promise settles, never rejects.
+ * can tell whether credentials may go) with its AIA and CRL / OCSP fetches, the SNI comparison, and one
+ * handshake per client profile whose TLS the main handshake does not prove. Each promise settles, never rejects.
  */
 function startBesidePath(target: Target, route: Route, sni: string | null, budget: Budget, session: PathSession, tls: TlsStepOutcome, outcome: PathOutcome): Array<Promise<void>> {
   const work: Array<Promise<void>> = [];
@@ -173,6 +191,29 @@ function startBesidePath(target: Target, route: Route, sni: string | null, budge
       (found) => void (outcome.sniComparison = found),
       (error: unknown) => probeLog('SNI comparison failed: %s', (error as Error).message),
     ));
+  }
+  if (session.clientHandshakes && tls.step.status === 'pass') work.push(...clientWork(target, route, sni, budget, tls, outcome));
+  return work;
+}
+
+/**
+ * The client profiles' TLS evidence: the main handshake for each client it proves, else a handshake of the
+ * client's own, all at once and beside HTTP / SSTP so the probe grows by one handshake's time at most. Only
+ * on a direct route: through a proxy each would be another CONNECT (and another proxy login), and the proxy
+ * would see a probe where a client makes one connection, so those clients stay `unknown` instead.
+ */
+function clientWork(target: Target, route: Route, sni: string | null, budget: Budget, tls: TlsStepOutcome, outcome: PathOutcome): Array<Promise<void>> {
+  const found: Partial<Record<ClientId, ClientHandshake>> = {};
+  outcome.clientHandshakes = found;
+  const work: Array<Promise<void>> = [];
+  for (const id of Object.keys(CLIENT_PROFILES) as ClientId[]) {
+    const profile = CLIENT_PROFILES[id];
+    if (provenByMain(profile, tls.info.protocol, tls.info.cipher)) {
+      found[id] = mainHandshake(tls.info);
+    } else if (route.kind === 'direct') {
+      const options = { address: route.address, port: target.port, sni, bound: () => budget.stepBound(), signal: budget.signal };
+      work.push(clientHandshake(profile, options).then((evidence) => void (found[id] = evidence)));
+    }
   }
   return work;
 }
@@ -225,7 +266,7 @@ function cutByDeadline(revocation: RevocationInfo, bound: StepBound, signal: Abo
 /** The HTTP exchange, then Call Connect Request: the SSTP channel and its step, or null when HTTP failed. */
 async function httpAndSstp(
   target: Target,
-  socket: TLSSocket,
+  socket: Duplex,
   budget: Budget,
   record: (step: StepResult) => void,
   outcome: PathOutcome,
@@ -247,7 +288,7 @@ async function httpAndSstp(
 async function insideTheCall(
   channel: SstpChannel,
   sstp: SstpStepOutcome,
-  tls: TlsStepOutcome,
+  tls: TlsStepOutcome | null,
   host: string,
   budget: Budget,
   session: PathSession,
@@ -261,7 +302,8 @@ async function insideTheCall(
   } else if (ack) {
     const inside = await pppAndAuthSteps(channel, {
       ack,
-      leafDer: tls.chain[0] ?? null,
+      leafDer: tls?.chain[0] ?? null,
+      ...(session.bindingHashes ? { bindingHashes: session.bindingHashes } : {}),
       certificate: outcome.certificate,
       certificateAcceptable: outcome.certificateAcceptable ?? null,
       host,

@@ -1,5 +1,5 @@
 import { isIpLiteral } from './cert/names.js';
-import type { AddressInfo, AddressResult, ProbeReport, ProxyInfo, StepName, StepResult, Target } from './types.js';
+import type { AddressInfo, AddressResult, ConnectionResult, ProbeReport, ProxyInfo, StepName, StepResult, Target } from './types.js';
 import { STEP_NAMES } from './types.js';
 import { bracketHost, parseTarget } from './target.js';
 import { chooseProxy, type ProxyChoice } from './proxy/select.js';
@@ -14,8 +14,15 @@ import { prepareTrust, type PreparedTrust } from './trust.js';
 import { mapBounded } from './map-bounded.js';
 
 import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
-import { validateProbeOptions } from './probe-options.js';
+import { walkConnections } from './connections.js';
+import type { ConfiguredBindingHashes } from './steps/ppp.js';
+import { UsageError } from './errors.js';
+import { normalizeThumbprint } from './diagnose/thumbprint.js';
+import { validateClients, validateProbeOptions } from './probe-options.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
+import { causeSpec } from './diagnose/causes.js';
+import { judgeClients } from './clients/judge.js';
+import { DEFAULT_CLIENTS, type ClientId } from './clients/profiles.js';
 
 // The orchestrator: orders the steps. It picks the route (direct or through a proxy), resolves the name,
 // walks the path once per address (lib/path.ts walks one connection), and builds the report. It owns the
@@ -80,6 +87,16 @@ export interface ProbeOptions {
   insecure?: boolean;
   /** How long to wait for an Abort after Call Connected, in ms (default 1 500). */
   bindingWaitMs?: number;
+  /**
+   * Connections per address, up to the SSTP Ack (default 1, at most 32): behind a load balancer each may reach
+   * another server. PPP and credentials go over the first only. The report's `connections` holds them all.
+   */
+  connections?: number;
+  /**
+   * The SSTP clients the administrator has (lib/clients/profiles.ts ids; default windows-11, windows-10,
+   * sstpc): `ok` follows the Windows ones among them; the others are still judged, their failures warnings.
+   */
+  clients?: string[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -88,7 +105,15 @@ export const DEFAULT_STEP_TIMEOUT_MS = 10_000;
 export async function probe(target: string | Target, options: ProbeOptions = {}): Promise<ProbeReport> {
   // Everything that can throw a UsageError runs before the deadline is armed: no timer outlives a bad call.
   validateProbeOptions(options);
+  const clients = selectedClients(options);
   const resolvedTarget = typeof target === 'string' ? parseTarget(target, options.port) : validateTarget(target);
+  if (resolvedTarget.scheme === 'http' && options.credentials && !options.expectSha256) {
+    throw new UsageError(
+      'a login over plain HTTP (http://) needs --expect-sha256: there is no TLS certificate to bind to, and the crypto binding must carry the hash of the certificate clients see on the balancer',
+    );
+  }
+  // A malformed hash is refused here, before any connection is made.
+  if (resolvedTarget.scheme === 'http') configuredHashes(options);
   const proxyChoice = chooseProxy({
     target: resolvedTarget,
     ...(typeof options.proxy === 'string' ? { flagProxy: options.proxy } : {}),
@@ -108,8 +133,8 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
   };
   try {
     const { report, tunnel } = proxyChoice.proxy
-      ? await probeThroughProxy(resolvedTarget, { kind: 'proxy', proxy: proxyChoice.proxy }, clock.budget, emit, options, now, startedAt)
-      : { report: await probeDirect(resolvedTarget, clock.budget, emit, options, now, startedAt, started), tunnel: null };
+      ? await probeThroughProxy(resolvedTarget, { kind: 'proxy', proxy: proxyChoice.proxy }, clock.budget, emit, options, now, startedAt, clients)
+      : { report: await probeDirect(resolvedTarget, clock.budget, emit, options, now, startedAt, started, clients), tunnel: null };
     // A proxy set aside by NO_PROXY or --no-proxy is still named, with the reason.
     if (proxyChoice.proxy || proxyChoice.reason !== 'no proxy configured') report.proxy = proxyInfo(proxyChoice, tunnel);
     markCancelled(report, clock.budget.signal);
@@ -143,12 +168,16 @@ async function probeThroughProxy(
   options: ProbeOptions,
   now: () => Date,
   startedAt: Date,
+  clients: readonly ClientId[],
 ): Promise<{ report: ProbeReport; tunnel: ProxyTunnelEvidence | null }> {
   const dnsSkipped = notApplicableStep('dns', `${target.host} is resolved by the proxy`);
   emit(dnsSkipped);
   const sni = options.sni === undefined ? (isIpLiteral(target.host) ? null : target.host) : options.sni;
-  const main = await walkPath(target, route, sni, budget, emit, pathSession(options, now, true));
-  return { report: buildReport(target, startedAt, dnsSkipped, [], main), tunnel: main.proxy };
+  const main = await walkPath(target, route, sni, budget, emit, pathSession(target, options, now, true));
+  const report = buildReport(target, startedAt, dnsSkipped, [], main);
+  report.connections = await moreConnections(target, [route], [main], sni, budget, options, now);
+  report.clients = judgeClients({ evidence: report, handshakes: main.clientHandshakes ?? {}, selected: clients, viaProxy: true });
+  return { report, tunnel: main.proxy };
 }
 
 /** DNS, then one walk per address (a few at a time); the first address is the main path. */
@@ -160,12 +189,13 @@ async function probeDirect(
   now: () => Date,
   startedAt: Date,
   started: number,
+  clients: readonly ClientId[],
 ): Promise<ProbeReport> {
   const dns = await dnsStep(target.host, { resolver: options.resolver ?? systemResolver, ...budget.stepBound(), signal: budget.signal });
   emit(dns.step);
   const sni = options.sni === undefined ? (dns.step.code === 'literal' ? null : target.host) : options.sni;
   const walk = (address: AddressInfo, index: number): Promise<PathOutcome> =>
-    walkPath(target, { kind: 'direct', address: address.address }, sni, budget, index === 0 ? emit : () => {}, pathSession(options, now, index === 0));
+    walkPath(target, { kind: 'direct', address: address.address }, sni, budget, index === 0 ? emit : () => {}, pathSession(target, options, now, index === 0));
   let outcomes: PathOutcome[] = [];
   if (dns.addresses.length > 0) {
     outcomes = (options.allAddresses ?? true) && dns.addresses.length > 1
@@ -175,10 +205,15 @@ async function probeDirect(
   const main = outcomes[0] ?? null;
   const report = buildReport(target, startedAt, dns.step, dns.addresses, main);
   report.sniComparison = main?.sniComparison ?? null;
+  const routes = outcomes.map((_, index): Route => ({ kind: 'direct', address: dns.addresses[index]!.address }));
+  report.connections = await moreConnections(target, routes, outcomes, sni, budget, options, now);
+  report.clients = judgeClients({ evidence: report, handshakes: main?.clientHandshakes ?? {}, selected: clients, viaProxy: false });
   if (outcomes.length > 1) {
     // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
     report.addresses = outcomes.map((outcome, index) => {
-      const own = finalize(buildReport(target, startedAt, dns.step, [dns.addresses[index]!], outcome), options, now, started);
+      const own = buildReport(target, startedAt, dns.step, [dns.addresses[index]!], outcome);
+      own.connections = (report.connections ?? []).filter((c) => c.address === dns.addresses[index]!.address);
+      finalize(own, options, now, started);
       return summarizeAddress(dns.addresses[index]!, outcome, own);
     });
   }
@@ -236,16 +271,36 @@ export function finalize(
     ...(options.expectSha256 ? { expectedSha256: options.expectSha256 } : {}),
     ...(options.netshBindings ? { netshBindings: options.netshBindings } : {}),
   });
+  if (report.clients) report.clients = report.clients.map((client) => withServerCauses(client, report.findings));
   // A cancelled probe did not finish: it cannot say the server is fine.
   report.ok = report.cancelled !== true && !report.findings.some((finding) => finding.severity === 'error');
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }
 
+/** With `connections` > 1: every connection to each address (the walks made plus the extra ones); else none. */
+async function moreConnections(
+  target: Target,
+  routes: Route[],
+  mainWalks: PathOutcome[],
+  sni: string | null,
+  budget: Budget,
+  options: ProbeOptions,
+  now: () => Date,
+): Promise<ConnectionResult[]> {
+  const count = options.connections ?? 1;
+  if (count < 2 || mainWalks.length === 0) return [];
+  return walkConnections({ target, routes, mainWalks, count, sni, budget, now });
+}
+
 /** The PPP options of one walk: credentials only on the main path. */
-function pathSession(options: ProbeOptions, now: () => Date, main: boolean): PathSession {
+function pathSession(target: Target, options: ProbeOptions, now: () => Date, main: boolean): PathSession {
+  // Plain HTTP: the crypto binding carries the hash of the balancer's certificate the administrator gave.
+  const bindingHashes = target.scheme === 'http' ? configuredHashes(options) : undefined;
   return {
+    ...(bindingHashes ? { bindingHashes } : {}),
     compareSni: main,
+    clientHandshakes: main,
     ppp: options.ppp !== false,
     enumerateAuth: main && options.enumerateAuth === true,
     credentials: main ? (options.credentials ?? null) : null,
@@ -253,6 +308,39 @@ function pathSession(options: ProbeOptions, now: () => Date, main: boolean): Pat
     ...(options.bindingWaitMs !== undefined ? { bindingWaitMs: options.bindingWaitMs } : {}),
     now,
   };
+}
+
+/** The hashes a plain-HTTP login binds to; a hash of the wrong length is a UsageError (it would bind nothing). */
+function configuredHashes(options: ProbeOptions): ConfiguredBindingHashes | undefined {
+  const read = (value: string | undefined, name: string, digits: number): string | undefined => {
+    if (!value) return undefined;
+    const hex = normalizeThumbprint(value);
+    if (hex.length !== digits) throw new UsageError(`${name} takes ${digits} hex digits, not ${hex.length}`);
+    return hex;
+  };
+  const sha1 = read(options.expectSha1, 'expectSha1', 40);
+  const sha256 = read(options.expectSha256, 'expectSha256', 64);
+  if (!sha1 && !sha256) return undefined;
+  return { ...(sha1 ? { sha1 } : {}), ...(sha256 ? { sha256 } : {}) };
+}
+
+/** The clients the administrator has: the default three, or the ids given (checked before any I/O). */
+function selectedClients(options: ProbeOptions): readonly ClientId[] {
+  if (options.clients === undefined) return DEFAULT_CLIENTS;
+  validateClients(options.clients);
+  return options.clients as ClientId[];
+}
+
+/**
+ * A client that fails because the server cannot be reached or its SSTP exchange fails, fails for the causes
+ * the diagnosis named for that stage (its error findings of the matching categories).
+ */
+function withServerCauses(client: NonNullable<ProbeReport['clients']>[number], findings: ProbeReport['findings']): NonNullable<ProbeReport['clients']>[number] {
+  const stages = new Set(client.reasons.filter((r) => !r.clientSpecific && r.cause === null).map((r) => r.kind));
+  if (stages.size === 0) return client;
+  const categories = new Set<string>([...(stages.has('server-unreachable') ? ['network', 'proxy', 'addresses'] : []), ...(stages.has('sstp-failed') ? ['http', 'sstp', 'ppp', 'auth', 'binding'] : [])]);
+  const extra = findings.filter((f) => f.severity === 'error' && categories.has(causeSpec(f.cause).category)).map((f) => f.cause);
+  return { ...client, causes: [...new Set([...client.causes, ...extra])] };
 }
 
 function proxyInfo(choice: ProxyChoice, evidence: ProxyTunnelEvidence | null): ProxyInfo {
@@ -305,5 +393,6 @@ function summarizeAddress(address: AddressInfo, outcome: PathOutcome, own: Probe
 }
 
 function validateTarget(target: Target): Target {
-  return parseTarget(bracketHost(target.host), target.port);
+  const parsed = parseTarget(bracketHost(target.host), target.port);
+  return target.scheme === 'http' ? { ...parsed, scheme: 'http' } : parsed;
 }

@@ -7,7 +7,7 @@
 /** Every step can be left out: `skipped` after an earlier failure, `not-applicable` when it does not apply. */
 export const NOT_RUN_CODES = {
   skipped: 'an earlier step failed or the probe was cancelled, so this one did not run',
-  'not-applicable': 'the step does not apply to this probe (no proxy, IP literal, no credentials, --no-ppp)',
+  'not-applicable': 'the step does not apply to this probe (no proxy, IP literal, no credentials, --no-ppp, no TLS for an http:// target)',
 } as const;
 
 /** Every step that waits can end these two ways (lib/endings.ts). */
@@ -89,6 +89,22 @@ export const AUTH_CODES = {
   closed: 'the server ended the SSTP call or closed the connection during authentication',
   invalid: 'undecodable bytes during authentication',
   error: 'authentication failed otherwise',
+  ...WAIT_CODES,
+} as const;
+
+/**
+ * The handshakes made for one client profile beside the main path (lib/clients/handshake.ts): not a step of
+ * the path, so not in STEP_CODE_TABLES, but the same rules (bounded, cancellable, evidence not errors).
+ */
+export const CLIENT_HANDSHAKE_CODES = {
+  connected: 'the handshake restricted to the client\'s versions and suites completed',
+  'no-common-version': 'the server accepts none of the client\'s TLS versions (protocol_version alert)',
+  'no-common-cipher': 'no cipher suite, group or signature algorithm in common (handshake_failure alert)',
+  alert: 'the server ended the handshake with another TLS alert',
+  'connect-failed': 'the extra TCP connection for the handshake was refused or failed',
+  reset: 'the server reset the connection during the handshake',
+  closed: 'the server closed the connection during the handshake',
+  error: 'the handshake failed otherwise',
   ...WAIT_CODES,
 } as const;
 

@@ -2,7 +2,7 @@
 // a step that did not run is present with status "skip", a section that was not reached is null.
 // Field names here are public API (schema/report.schema.json documents them): add, never rename.
 
-import type { NOT_RUN_CODES, STEP_CODE_TABLES } from './step-codes.js';
+import type { CLIENT_HANDSHAKE_CODES, NOT_RUN_CODES, STEP_CODE_TABLES } from './step-codes.js';
 import type { ProxyTunnelCode } from './proxy/connect.js';
 
 export const STEP_NAMES = ['dns', 'tcp', 'proxy', 'tls', 'http', 'sstp', 'ppp', 'auth'] as const;
@@ -35,6 +35,11 @@ export type StepCode = StepResult['code'];
 export interface Target {
   host: string;
   port: number;
+  /**
+   * `http` for a plain-HTTP SSTP listener (an offloaded RRAS behind a balancer, `http://host[:port]`): no TLS.
+   * Absent means https, as in reports from before 0.3.
+   */
+  scheme?: 'http';
 }
 
 export interface AddressInfo {
@@ -218,10 +223,19 @@ export const REVOCATION_SOURCE_OUTCOMES = [
 ] as const;
 export type RevocationSourceOutcome = (typeof REVOCATION_SOURCE_OUTCOMES)[number];
 
-/** One place the revocation status of the server certificate can be learned from (CDP or AIA OCSP). */
+export const REVOCATION_SOURCE_KINDS = {
+  crl: 'a complete CRL from a CRL distribution point',
+  'delta-crl': 'a delta CRL (Freshest CRL), read on top of the complete CRL at baseUrl',
+  ocsp: 'an OCSP responder from the AIA extension',
+} as const;
+export type RevocationSourceKind = keyof typeof REVOCATION_SOURCE_KINDS;
+
+/** One place the revocation status of the server certificate can be learned from (CDP, Freshest CRL or AIA OCSP). */
 export interface RevocationSource {
   url: string;
-  kind: 'crl' | 'ocsp';
+  kind: RevocationSourceKind;
+  /** A delta CRL: the complete CRL it was read with. */
+  baseUrl?: string;
   outcome: RevocationSourceOutcome;
   detail: string | null;
   /** Subject of the certificate this source was asked about (the leaf or an intermediate). */
@@ -400,7 +414,8 @@ export interface CertificateChecks extends CertificateVerdicts {
   judgedAt: string;
   /** Where revocation can be checked, per certificate below the root (leaf first). */
   revocationSources: {
-    certificates: Array<{ subject: string; serialNumber: string; crlUrls: string[]; ocspUrls: string[] }>;
+    /** freshestCrlUrls: the delta CRL locations the certificate names (RFC 5280 §4.2.1.15). */
+    certificates: Array<{ subject: string; serialNumber: string; crlUrls: string[]; freshestCrlUrls?: string[]; ocspUrls: string[] }>;
     /** The leaf names at least one HTTP CRL or OCSP location. */
     leafHasSources: boolean;
   };
@@ -421,6 +436,92 @@ export interface SniAttempt {
 export interface SniComparison {
   withSni: SniAttempt;
   withoutSni: SniAttempt;
+}
+
+/** One of several independent connections to one address (fresh TCP and TLS), compacted. */
+export interface ConnectionResult {
+  address: string;
+  /** 0 is the address's main connection (the one that ran PPP); then 1, 2, ... */
+  index: number;
+  /** SHA-256 of the leaf certificate presented (uppercase hex), or null when none was seen. */
+  certificateSha256: string | null;
+  /** Negotiated TLS version (TLSv1.3, ...), or null (no handshake, or plain HTTP). */
+  tlsVersion: string | null;
+  httpStatus: number | null;
+  /** The Server header of the HTTP answer. */
+  server: string | null;
+  sstpResult: SstpResult | null;
+  /** How long each step took, in ms (null when it did not run). */
+  timings: { tcp: number | null; tls: number | null; http: number | null; sstp: number | null };
+  /** The step that failed (up to the SSTP handshake), or null when the connection reached the Ack. */
+  failedStep: StepName | null;
+  /** That step's code, or null. */
+  code: string | null;
+}
+
+// ---- client profiles: would each SSTP client connect (lib/clients/) ----
+
+export const CLIENT_VERDICTS = ['connects', 'fails', 'unknown'] as const;
+export type ClientVerdict = (typeof CLIENT_VERDICTS)[number];
+
+export type ClientHandshakeCode = keyof typeof CLIENT_HANDSHAKE_CODES;
+
+/** The TLS evidence for one client profile: the main handshake, or one restricted to the profile. */
+export interface ClientHandshake {
+  /** main: the probe's own handshake already used a version and suite this client offers; own: a handshake of its own. */
+  basis: 'main' | 'own';
+  code: ClientHandshakeCode;
+  protocol: string | null;
+  cipher: string | null;
+  /** The TLS alert the server sent, as OpenSSL names it, or null. */
+  alert: string | null;
+  detail: string | null;
+  durationMs: number;
+}
+
+/**
+ * Why a client fails. Client-specific kinds (no-common-version, no-common-cipher, tls-alert, chain-needs-aia,
+ * any-eku-refused) raise `client-incompatible`; the others are server-wide problems with their own cause.
+ */
+export const CLIENT_REASON_KINDS = [
+  'no-common-version',
+  'no-common-cipher',
+  'tls-alert',
+  'chain-needs-aia',
+  'any-eku-refused',
+  'server-unreachable',
+  'tls-failed',
+  'certificate',
+  'revocation',
+  'sstp-failed',
+] as const;
+export type ClientReasonKind = (typeof CLIENT_REASON_KINDS)[number];
+
+export interface ClientReason {
+  kind: ClientReasonKind;
+  /** True when the client fails where another client would not (the `client-incompatible` kinds). */
+  clientSpecific: boolean;
+  /** The cause that names a server-wide reason (cert-untrusted, tls-handshake-failed...), or null. */
+  cause: string | null;
+  /** The reason in words, for people. */
+  words: string;
+}
+
+/** One SSTP client's verdict on this server. */
+export interface ClientResult {
+  /** The profile id (windows-11, windows-10, sstpc). */
+  client: string;
+  label: string;
+  verdict: ClientVerdict;
+  /** Cause ids that explain a `fails` (client-incompatible and / or the server-wide causes). */
+  causes: string[];
+  /** One line: why it connects, fails or cannot be told. */
+  detail: string;
+  /** The administrator has this client (--clients); failures of unselected profiles are only warnings. */
+  selected: boolean;
+  windows: boolean;
+  handshake: ClientHandshake | null;
+  reasons: ClientReason[];
 }
 
 export interface Finding {
@@ -464,5 +565,12 @@ export interface ProbeReport {
   certificateChecks?: CertificateChecks | null;
   /** Handshakes with and without SNI; absent or null when not run. */
   sniComparison?: SniComparison | null;
+  /**
+   * Every connection made to each address when more than one was asked for (`connections` > 1), up to the SSTP
+   * Ack; empty otherwise. Absent in reports from before 0.3.
+   */
+  connections?: ConnectionResult[];
+  /** One verdict per SSTP client profile (lib/clients/profiles.ts); absent in reports from before 0.3. */
+  clients?: ClientResult[];
   findings: Finding[];
 }

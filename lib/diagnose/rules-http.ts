@@ -13,7 +13,7 @@ import { isSstpContentLength, SSTP_CONTENT_LENGTH } from '../codec/http.js';
 function versionToken(version: string): string {
   return /^HTTP\//i.test(version) ? version.toUpperCase() : `HTTP/${version}`;
 }
-const NO_RESPONSE_CODES: readonly string[] = ['timeout', 'partial', 'closed', 'reset'];
+export const NO_RESPONSE_CODES: readonly string[] = ['timeout', 'partial', 'closed', 'reset'];
 
 /** Who answered, from the Server header, in words. */
 function responder(server: string | null): { who: string; isHttpSys: boolean } {
@@ -60,6 +60,8 @@ export const httpRule: Rule = {
   apply(f) {
     const step = f.step('http');
     const h = f.report.http;
+    // A plain-HTTP target's 404 or silence is the offload rule's (rules-offload.ts).
+    if (f.report.target.scheme === 'http' && (h ? h.status === 404 : NO_RESPONSE_CODES.includes(step?.code ?? ''))) return [];
     // The http step records the head whenever one was parsed; without one, the exchange itself failed.
     if (!h) return step?.status === 'fail' ? [noHeadFinding(f, step)] : [];
     return [versionFinding(f, h), answerFinding(f, h, step)].filter((x): x is Finding => x !== null);

@@ -100,7 +100,7 @@ export function probeFamilies(report: ProbeReport): MetricFamily[] {
     {
       name: 'sstp_probe_crl_next_update_seconds',
       type: 'gauge',
-      help: 'Earliest nextUpdate of the CRLs read, as a Unix timestamp: when clients stop accepting them unless republished',
+      help: 'Earliest nextUpdate of the CRLs read (complete and delta), as a Unix timestamp: when clients stop accepting them unless republished',
       samples: crlNextUpdate === null ? [] : [{ value: crlNextUpdate }],
     },
     { name: 'sstp_probe_client_connects', type: 'gauge', help: 'Whether each client profile would connect (1) or not (0)', samples: clientSamples(report) },
@@ -128,7 +128,7 @@ export function renderPrometheus(report: ProbeReport): string {
 function earliestCrlNextUpdate(report: ProbeReport): number | null {
   let earliest: number | null = null;
   for (const source of report.revocation?.sources ?? []) {
-    if (source.kind !== 'crl') continue;
+    if (source.kind !== 'crl' && source.kind !== 'delta-crl') continue;
     const when = unixSeconds((source as { nextUpdate?: unknown }).nextUpdate);
     if (when !== null && (earliest === null || when < earliest)) earliest = when;
   }
@@ -136,19 +136,17 @@ function earliestCrlNextUpdate(report: ProbeReport): number | null {
 }
 
 /**
- * Read defensively: client profiles add a `clients` array to the report; each entry names its client
- * (`name`, `client` or `id`) and says whether it connects (`connects`, `ok` or `success`).
+ * One sample per client profile whose verdict is known: 1 connects, 0 fails; `unknown` is left out (no
+ * sample is better than a guess). Read defensively, since a report may come from a file.
  */
 function clientSamples(report: ProbeReport): Sample[] {
-  const clients = (report as { clients?: unknown }).clients;
+  const clients: unknown = report.clients;
   if (!Array.isArray(clients)) return [];
   const samples: Sample[] = [];
   for (const entry of clients as unknown[]) {
     if (entry === null || typeof entry !== 'object') continue;
-    const record = entry as Record<string, unknown>;
-    const name = [record.name, record.client, record.id].find((value): value is string => typeof value === 'string');
-    const connects = [record.connects, record.ok, record.success].find((value): value is boolean => typeof value === 'boolean');
-    if (name !== undefined && connects !== undefined) samples.push({ labels: { client: name }, value: connects ? 1 : 0 });
+    const { client, verdict } = entry as Record<string, unknown>;
+    if (typeof client === 'string' && (verdict === 'connects' || verdict === 'fails')) samples.push({ labels: { client }, value: verdict === 'connects' ? 1 : 0 });
   }
   return samples;
 }

@@ -3,6 +3,7 @@
 // step-by-step evidence and the certificate thumbprints an administrator compares with netsh output.
 // Pure: the CLI decides about colour (NO_COLOR, TTY). No nonces or credentials are ever printed.
 
+import { renderConnections } from './connections.js';
 import { AUTH_PROTOCOL_NAMES, type Finding, type ProbeReport, type Severity, type StepResult, type StepStatus } from '../types.js';
 import { formatHostPort } from '../target.js';
 import { withoutUrlCredentials } from '../proxy/redact.js';
@@ -223,6 +224,22 @@ function renderAddresses(report: ProbeReport, m: Marks, paint: Painter): string[
   });
 }
 
+const VERDICT_MARK = { connects: 'ok', fails: 'fail', unknown: 'skip' } as const;
+const VERDICT_STYLE: Readonly<Record<keyof typeof VERDICT_MARK, Style>> = { connects: 'green', fails: 'red', unknown: 'dim' };
+
+/** One line per client profile: client, verdict, why. A client the administrator did not name says so. */
+function renderClients(report: ProbeReport, m: Marks, paint: Painter): string[] {
+  const clients = report.clients ?? [];
+  if (clients.length === 0) return [];
+  const width = Math.max(...clients.map((c) => c.client.length), 6);
+  return clients.map((c) => {
+    const style = c.selected ? VERDICT_STYLE[c.verdict] : c.verdict === 'fails' ? 'yellow' : 'dim';
+    const verdict = paint(style, `${m[VERDICT_MARK[c.verdict]]} ${c.verdict.padEnd(8)}`);
+    const why = `${c.detail}${c.selected ? '' : ' (not selected)'}`;
+    return `  ${c.client.padEnd(width)}  ${verdict}  ${c.selected ? why : paint('dim', why)}`;
+  });
+}
+
 /** The report as terminal text, ending with a newline. */
 export function renderText(report: ProbeReport, opts: TextOptions): string {
   const paint = painter(opts.color);
@@ -243,6 +260,9 @@ export function renderText(report: ProbeReport, opts: TextOptions): string {
   out.push(...renderSteps(report, m, paint));
   out.push('');
 
+  const clients = renderClients(report, m, paint);
+  if (clients.length > 0) out.push(heading('Clients'), ...clients, '');
+
   const cert = renderCertificate(report, m, verbose);
   if (cert.length > 0) {
     out.push(heading('Certificate'), ...cert, '');
@@ -254,6 +274,8 @@ export function renderText(report: ProbeReport, opts: TextOptions): string {
   if (report.addresses.length > 1) {
     out.push(heading('Addresses'), ...renderAddresses(report, m, paint), '');
   }
+  const connections = renderConnections(report, { ok: paint('green', m.ok), fail: paint('red', m.fail) });
+  if (connections.length > 0) out.push(heading('Connections'), ...connections, '');
   out.push(paint('dim', `sstp-probe ${report.tool.version} ${m.dash} ${report.startedAt} ${m.dash} ${Math.round(report.durationMs)} ms`));
   return `${out.join('\n')}\n`;
 }
