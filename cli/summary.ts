@@ -1,4 +1,6 @@
 import type { ProbeReport } from '../lib/types.js';
+import { formatTarget } from '../lib/target.js';
+import { paint } from '../lib/report/ansi.js';
 
 // Text output of a fleet run: one short line per target as it finishes, then a table in the order the
 // targets were given, so two runs over the same list can be compared line by line. Pure: the CLI decides
@@ -21,10 +23,6 @@ export interface SummaryFooter {
   notProbed?: number;
 }
 
-const GREEN = '\u001b[32m';
-const RED = '\u001b[31m';
-const DIM = '\u001b[2m';
-const RESET = '\u001b[0m';
 
 /** The first cause an administrator should look at: the first error finding, else the first failed step. */
 export function firstCause(report: ProbeReport): string | null {
@@ -40,13 +38,13 @@ export function formatResultLine(report: ProbeReport, options: SummaryOptions): 
   if (options.cancelled) {
     const reached = [...report.steps].reverse().find((step) => step.status !== 'skip');
     const where = reached ? `during the ${reached.name} step` : '';
-    return `${paint(DIM, options.ascii ? '-' : '⊘', options.color)} ${[endpoint(report), 'cancelled', where, formatDuration(report.durationMs)].filter((part) => part !== '').join('  ')}\n`;
+    return `${paint('dim', options.ascii ? '-' : '⊘', options.color)} ${[formatTarget(report.target), 'cancelled', where, formatDuration(report.durationMs)].filter((part) => part !== '').join('  ')}\n`;
   }
   const mark = markFor(report.ok, options);
   const errors = report.findings.filter((finding) => finding.severity === 'error').length;
   const cause = firstCause(report);
   const more = errors > 1 ? ` (+${errors - 1} more)` : '';
-  const parts = [endpoint(report), report.ok ? 'ok' : 'problem', cause ? `${cause}${more}` : '', formatDuration(report.durationMs)];
+  const parts = [formatTarget(report.target), report.ok ? 'ok' : 'problem', cause ? `${cause}${more}` : '', formatDuration(report.durationMs)];
   return `${mark} ${parts.filter((part) => part !== '').join('  ')}\n`;
 }
 
@@ -61,7 +59,7 @@ export interface SummaryRow {
 }
 
 export function summaryRow(report: ProbeReport): SummaryRow {
-  return { endpoint: endpoint(report), ok: report.ok, firstCause: firstCause(report), durationMs: report.durationMs };
+  return { endpoint: formatTarget(report.target), ok: report.ok, firstCause: firstCause(report), durationMs: report.durationMs };
 }
 
 /** The end-of-run table: target, verdict, first cause, duration; then the totals. */
@@ -73,10 +71,10 @@ export function renderSummary(entries: readonly SummaryRow[], footer: SummaryFoo
   const widths = header.map((title, column) => rows.reduce((widest, row) => Math.max(widest, row[column]!.length), title.length));
   const line = (cells: string[]): string =>
     cells.map((cell, column) => (column === cells.length - 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
-  const out = [paint(DIM, line(header), options.color)];
+  const out = [paint('dim', line(header), options.color)];
   entries.forEach((entry, index) => {
     const text = line(rows[index]!);
-    out.push(entry.ok ? text : paint(entry.cancelled ? DIM : RED, text, options.color));
+    out.push(entry.ok ? text : paint(entry.cancelled ? 'dim' : 'red', text, options.color));
   });
   const ok = entries.filter((entry) => entry.ok && !entry.cancelled).length;
   const cut = entries.filter((entry) => entry.cancelled).length;
@@ -96,16 +94,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-function endpoint(report: ProbeReport): string {
-  const { host, port } = report.target;
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
 
 function markFor(ok: boolean, options: SummaryOptions): string {
   const mark = ok ? (options.ascii ? '+' : '✔') : options.ascii ? 'x' : '✘';
-  return paint(ok ? GREEN : RED, mark, options.color);
+  return paint(ok ? 'green' : 'red', mark, options.color);
 }
 
-function paint(code: string, text: string, color: boolean): string {
-  return color ? `${code}${text}${RESET}` : text;
-}

@@ -2,6 +2,8 @@
 // time (its own bound, or the probe's overall deadline), or the caller cancelled the probe. A deadline too
 // short to mean anything is refused before any I/O (UsageError, lib/errors.ts).
 
+import type { ReadFailure } from './net/stream-reader.js';
+
 /** The reason the probe's own deadline aborts its signal with; any other abort reason is the caller's. */
 export class ProbeDeadlineReached extends Error {
   readonly totalMs: number;
@@ -47,4 +49,74 @@ export function interruptionOf(signal: AbortSignal | undefined, startedAt: numbe
 /** True when the signal was aborted by the caller rather than by the probe's own deadline. */
 export function cancelledFromOutside(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true && !(signal.reason instanceof ProbeDeadlineReached);
+}
+
+/** A wait that ends once: the first outcome wins, and the timer and the abort listener go with it. */
+export interface SingleEnding<T> {
+  settle(outcome: T): void;
+  readonly settled: boolean;
+}
+
+/**
+ * Arms a step's timer and listens to its signal; `finish` runs once, with the first outcome: the one the
+ * step settles with, `onTimeout()` when the bound passes, or `onAbort()` when the signal aborts (at once
+ * when it already has, so check `settled` before starting any I/O).
+ */
+export function endOnce<T>(
+  bound: { timeoutMs: number; signal?: AbortSignal | undefined },
+  ends: { onTimeout: () => T; onAbort: () => T; finish: (outcome: T) => void },
+): SingleEnding<T> {
+  let settled = false;
+  const settle = (outcome: T): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    bound.signal?.removeEventListener('abort', onAbort);
+    ends.finish(outcome);
+  };
+  const onAbort = (): void => {
+    if (!settled) settle(ends.onAbort());
+  };
+  const timer = setTimeout(() => {
+    if (!settled) settle(ends.onTimeout());
+  }, bound.timeoutMs);
+  if (bound.signal?.aborted) onAbort();
+  else bound.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    settle,
+    get settled() {
+      return settled;
+    },
+  };
+}
+
+/** How a read that got no whole unit ended, for the step that waited on it. */
+export interface ReadEnding {
+  kind: 'timeout' | 'cancelled' | 'closed' | 'reset' | 'invalid';
+  detail: string;
+}
+
+/**
+ * A failed read in words: `awaited` is what did not come ("no HTTP response"), `instead` what the server
+ * did not do when it hung up ("instead of answering Call Connect Request"), `notUnit` what the bytes were
+ * not ("an HTTP response"). The step maps the kind to its own code.
+ */
+export function readEnding(
+  read: { reason: ReadFailure; error: Error | null },
+  wait: StepBound & { signal?: AbortSignal | undefined; startedAt: number; awaited: string; instead: string; notUnit: string },
+): ReadEnding {
+  switch (read.reason) {
+    case 'timeout':
+      return { kind: 'timeout', detail: `${wait.awaited} ${waitedWithin(wait)}` };
+    case 'aborted': {
+      const ended = interruptionOf(wait.signal, wait.startedAt, wait.awaited);
+      return { kind: ended.code, detail: ended.detail };
+    }
+    case 'invalid':
+      return { kind: 'invalid', detail: `the reply is not ${wait.notUnit}: ${read.error?.message ?? 'undecodable'}` };
+    case 'reset':
+      return { kind: 'reset', detail: `the server reset the connection ${wait.instead}` };
+    case 'closed':
+      return { kind: 'closed', detail: `the server closed the connection ${wait.instead}` };
+  }
 }

@@ -305,7 +305,6 @@ async function insideTheCall(
       leafDer: tls?.chain[0] ?? null,
       ...(session.bindingHashes ? { bindingHashes: session.bindingHashes } : {}),
       certificate: outcome.certificate,
-      tls: outcome.tls,
       certificateAcceptable: outcome.certificateAcceptable ?? null,
       host,
       now: session.now(),

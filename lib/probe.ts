@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
+import { isIpLiteral } from './cert/names.js';
 import type { AddressInfo, AddressResult, ConnectionResult, ProbeReport, ProxyInfo, StepName, StepResult, Target } from './types.js';
 import { STEP_NAMES } from './types.js';
-import { parseTarget } from './target.js';
+import { bracketHost, parseTarget } from './target.js';
 import { chooseProxy, type ProxyChoice } from './proxy/select.js';
 import type { ProxyTunnelEvidence } from './proxy/connect.js';
 import { VERSION } from './version.js';
@@ -13,7 +13,6 @@ import { notApplicableStep, skippedStep } from './steps/result.js';
 import { prepareTrust, type PreparedTrust } from './trust.js';
 import { mapBounded } from './map-bounded.js';
 
-export { mapBounded } from './map-bounded.js';
 import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
 import { walkConnections } from './connections.js';
 import type { ConfiguredBindingHashes } from './steps/ppp.js';
@@ -173,7 +172,7 @@ async function probeThroughProxy(
 ): Promise<{ report: ProbeReport; tunnel: ProxyTunnelEvidence | null }> {
   const dnsSkipped = notApplicableStep('dns', `${target.host} is resolved by the proxy`);
   emit(dnsSkipped);
-  const sni = options.sni === undefined ? (isIP(target.host) ? null : target.host) : options.sni;
+  const sni = options.sni === undefined ? (isIpLiteral(target.host) ? null : target.host) : options.sni;
   const main = await walkPath(target, route, sni, budget, emit, pathSession(target, options, now, true));
   const report = buildReport(target, startedAt, dnsSkipped, [], main);
   report.connections = await moreConnections(target, [route], [main], sni, budget, options, now);
@@ -394,6 +393,6 @@ function summarizeAddress(address: AddressInfo, outcome: PathOutcome, own: Probe
 }
 
 function validateTarget(target: Target): Target {
-  const parsed = parseTarget(target.host.includes(':') ? `[${target.host}]` : target.host, target.port);
+  const parsed = parseTarget(bracketHost(target.host), target.port);
   return target.scheme === 'http' ? { ...parsed, scheme: 'http' } : parsed;
 }

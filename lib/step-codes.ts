@@ -108,7 +108,7 @@ export const CLIENT_HANDSHAKE_CODES = {
   ...WAIT_CODES,
 } as const;
 
-/** The tables by step name (the proxy step's are PROXY_TUNNEL_CODES plus `cancelled`). */
+/** The tables by step name (the proxy step's are PROXY_TUNNEL_CODES). */
 export const STEP_CODE_TABLES = {
   dns: DNS_CODES,
   tcp: TCP_CODES,

@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import type { Target } from './types.js';
 import { quoteInput, UsageError } from './errors.js';
+import { isIpLiteral, parseIp } from './cert/names.js';
 
 export const DEFAULT_PORT = 443;
 /** An offloaded RRAS listens for plain HTTP on port 80 unless ListenerPort says otherwise. */
@@ -42,7 +42,7 @@ export function parseTarget(input: string, port?: number): Target {
     if (!match) throw new UsageError(`"${quoteInput(input)}" is not a valid [IPv6]:port target`);
     host = match[1]!;
     textPort = match[2];
-  } else if (isIP(text) === 6) {
+  } else if (text.includes(':') && parseIp(text)?.length === 16) {
     host = text;
   } else {
     const colon = text.lastIndexOf(':');
@@ -51,8 +51,8 @@ export function parseTarget(input: string, port?: number): Target {
     textPort = colon >= 0 ? text.slice(colon + 1) : undefined;
   }
   // The same IDN rule as the URL form above, whose parser already applied it.
-  if (/[^\x00-\x7f]/.test(host) && isIP(host) === 0) host = domainToASCII(host) || host;
-  if (host.startsWith('[') || (isIP(host) === 0 && !isHostName(host))) {
+  if (/[^\x00-\x7f]/.test(host) && !isIpLiteral(host)) host = domainToASCII(host) || host;
+  if (host.startsWith('[') || (!isIpLiteral(host) && !isHostName(host))) {
     throw new UsageError(`"${quoteInput(host)}" is not a valid host name or IP address`);
   }
   const chosen = port ?? (textPort === undefined ? (plainHttp ? DEFAULT_HTTP_PORT : DEFAULT_PORT) : parsePort(textPort, input));
@@ -70,7 +70,17 @@ function isHostName(host: string): boolean {
   return host.split('.').every((label, i, all) => (label === '' ? i === all.length - 1 && i > 0 : /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i.test(label)));
 }
 
+/** The host as it stands in a URL or before a port: an IPv6 literal in brackets (RFC 3986 §3.2.2). */
+export function bracketHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** `host:port`, an IPv6 literal in brackets. */
+export function formatHostPort(host: string, port: number): string {
+  return `${bracketHost(host)}:${port}`;
+}
+
 export function formatTarget(target: Target): string {
-  const hostPort = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  const hostPort = formatHostPort(target.host, target.port);
   return target.scheme === 'http' ? `http://${hostPort}` : hostPort;
 }

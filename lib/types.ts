@@ -8,7 +8,7 @@ import type { ProxyTunnelCode } from './proxy/connect.js';
 export const STEP_NAMES = ['dns', 'tcp', 'proxy', 'tls', 'http', 'sstp', 'ppp', 'auth'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-export const STEP_STATUSES = ['pass', 'fail', 'warn', 'skip'] as const;
+export const STEP_STATUSES = ['pass', 'fail', 'skip'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
 export const SEVERITIES = ['error', 'warning', 'info'] as const;

@@ -10,7 +10,7 @@ import type { Scenario } from '../fixtures/scenario.js';
 import { AUTH_SCENARIOS, OFFLOAD_HASHES, TEST_PASSWORD, TEST_USER } from '../fixtures/scenarios/ppp.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import { runBin } from './helpers/cli.js';
-import { certificate, stepOf } from './helpers/report-builder.js';
+import { judgedPki, JUDGED_HOST, stepOf } from './helpers/report-builder.js';
 
 const start = fixtureStarter();
 const LOGIN = { credentials: { userName: TEST_USER, password: TEST_PASSWORD } };
@@ -164,24 +164,22 @@ t.test('untrusted certificate: credentials are never sent unless insecure', asyn
   });
 });
 
-t.test('credentialRefusal: chain, name and validity, judged or from Node', async (t) => {
-  const now = new Date('2025-06-01T12:00:00Z');
-  const good = certificate({ chainTrusted: true, nameMatches: true });
-  // As the TLS step leaves it before any judgement: the verdicts are still null.
-  const unjudged = (extra: Parameters<typeof certificate>[0] = {}) => certificate({ chainTrusted: null, nameMatches: null, ...extra });
-  const tls = { sni: 'vpn.contoso.com', protocol: 'TLSv1.3', cipher: null, authorizationError: null, failure: null, failureDetail: null };
-  t.equal(credentialRefusal({ certificate: good, tls, host: 'vpn.contoso.com', now }), null);
-  t.match(credentialRefusal({ certificate: certificate({ chainTrusted: false }), tls, host: 'vpn.contoso.com', now }), /not trusted/);
-  t.match(credentialRefusal({ certificate: certificate({ nameMatches: false }), tls, host: 'vpn.contoso.com', now }), /not valid for vpn\.contoso\.com/);
-  t.match(credentialRefusal({ certificate: unjudged(), tls: { ...tls, authorizationError: 'DEPTH_ZERO_SELF_SIGNED_CERT' }, host: 'vpn.contoso.com', now }), /not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
-  t.equal(credentialRefusal({ certificate: unjudged(), tls, host: 'vpn.contoso.com', now }), null, 'unjudged: Node verified, the name fits');
-  t.equal(credentialRefusal({ certificate: unjudged(), tls: { ...tls, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' }, host: 'vpn.contoso.com', now }), null, 'a name code from Node is not a chain problem; the name is checked on its own');
-  t.match(credentialRefusal({ certificate: unjudged(), tls, host: 'other.contoso.com', now }), /not valid for other\.contoso\.com/);
-  t.equal(credentialRefusal({ certificate: unjudged({ ipAddresses: ['203.0.113.7'] }), tls, host: '203.0.113.7', now }), null, 'an address in the IP SANs fits');
-  t.match(credentialRefusal({ certificate: unjudged(), tls, host: '203.0.113.7', now }), /not valid for 203\.0\.113\.7/);
-  t.match(credentialRefusal({ certificate: good, tls, host: 'vpn.contoso.com', now: new Date('2026-02-01T00:00:00Z') }), /expired/);
-  t.match(credentialRefusal({ certificate: good, tls, host: 'vpn.contoso.com', now: new Date('2024-06-01T00:00:00Z') }), /not valid before/);
-  t.match(credentialRefusal({ certificate: null, tls, host: 'vpn.contoso.com', now }), /no server certificate/);
+t.test('credentialRefusal: chain, name and validity, as the certificate judge decided them', async (t) => {
+  const judged = judgedPki();
+  const good = judged.report([judged.leafFor(), judged.pki.intermediate]).certificate;
+  const now = new Date();
+  const host = JUDGED_HOST;
+  t.equal(credentialRefusal({ certificate: good, host, now }), null);
+  t.match(credentialRefusal({ certificate: judged.report([judged.leafFor(), judged.pki.intermediate, judged.pki.root], { trusted: [] }).certificate, host, now }), /not trusted/);
+  const selfSigned = judged.factory.issueCertificate({ subjectCN: host, dnsNames: [host] });
+  t.match(credentialRefusal({ certificate: judged.report([selfSigned]).certificate, host, now }), /not trusted/, 'a self-signed certificate');
+  t.match(credentialRefusal({ certificate: judged.report([judged.leafFor(), judged.pki.intermediate], { host: 'other.contoso.com' }).certificate, host: 'other.contoso.com', now }), /not valid for other\.contoso\.com/);
+  const byIp = judged.leafFor({ ipAddresses: ['203.0.113.7'] });
+  t.equal(credentialRefusal({ certificate: judged.report([byIp, judged.pki.intermediate], { host: '203.0.113.7' }).certificate, host: '203.0.113.7', now }), null, 'an address in the IP SANs fits');
+  t.match(credentialRefusal({ certificate: judged.report([judged.leafFor(), judged.pki.intermediate], { host: '203.0.113.7' }).certificate, host: '203.0.113.7', now }), /not valid for 203\.0\.113\.7/);
+  t.match(credentialRefusal({ certificate: good, host, now: new Date(now.getTime() + 400 * 86_400_000) }), /expired/);
+  t.match(credentialRefusal({ certificate: good, host, now: new Date(now.getTime() - 30 * 86_400_000) }), /not valid before/);
+  t.match(credentialRefusal({ certificate: null, host, now }), /no server certificate/);
 });
 
 t.test('the built CLI', async (t) => {

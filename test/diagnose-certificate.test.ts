@@ -2,11 +2,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { diagnose } from '../lib/diagnose/index.js';
 import { parseNetshSslcert } from '../lib/diagnose/netsh.js';
-import type { IssuerFetchAttempt, ProbeReport } from '../lib/types.js';
-import { createCertFactory, type CertSpec, type IssuedCert } from '../fixtures/certs.js';
-import { judgeCertificate } from '../lib/cert/judge.js';
-import { certificateChecks } from '../lib/cert/checks.js';
-import { certificate, healthyReport, NOW, OTHER_SHA1, OTHER_SHA256, SHA1, SHA256 } from './helpers/report-builder.js';
+import type { ProbeReport } from '../lib/types.js';
+import { certificate, healthyReport, judgedPki, JUDGED_CRL_URL, JUDGED_HOST, NOW, OTHER_SHA1, SHA1, SHA256 } from './helpers/report-builder.js';
 
 const netsh = (name: string) => parseNetshSslcert(readFileSync(new URL(`./fixtures-netsh/${name}`, import.meta.url), 'utf8'));
 const APPID = 'appid={ba195980-cd49-458b-9e23-c84ee0adcd75} certstorename=MY';
@@ -19,74 +16,76 @@ function withCert(overrides: Parameters<typeof certificate>[0], tweak?: (r: Prob
 }
 
 const causes = (report: ProbeReport, extra = {}): string[] => diagnose(report, { now: NOW, ...extra }).map((f) => f.cause);
+const judgedCauses = (report: ProbeReport, now = new Date()): string[] => diagnose(report, { now }).map((f) => `${f.severity}:${f.cause}`);
+
+// Real certificates, judged as the probe judges them: a certificate in a report always comes with its checks.
+const judged = judgedPki();
+// An issuing CA valid around NOW (2025), for the tests judged on that clock.
+const ca2025 = judged.factory.issueCertificate({ subjectCN: 'Contoso Issuing CA 1', isCA: true, issuer: judged.pki.root, notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2030-01-01T00:00:00Z') });
+const leaf2025 = (notBefore: string, notAfter: string) =>
+  judged.factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: ca2025, crlUrls: [JUDGED_CRL_URL], notBefore: new Date(notBefore), notAfter: new Date(notAfter) });
 
 t.test('a self-signed certificate is untrusted, and the fix names it', async (t) => {
-  const report = withCert(
-    { selfSigned: true, chainTrusted: false, issuer: 'CN=vpn.contoso.com', chain: [] },
-    (r) => (r.tls!.authorizationError = 'DEPTH_ZERO_SELF_SIGNED_CERT'),
-  );
-  const [f] = diagnose(report, { now: NOW });
+  const self = judged.factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], crlUrls: [JUDGED_CRL_URL] });
+  const report = judged.report([self]);
+  const [f] = diagnose(report, { now: new Date() });
   t.equal(f?.cause, 'cert-untrusted');
   t.match(f?.summary, /self-signed/);
-  t.ok(f?.remediation.some((s) => s.includes(`SHA-1 ${SHA1}`) && s.includes('Trusted Root Certification Authorities')));
+  t.ok(f?.remediation.some((s) => s.includes(`SHA-1 ${report.certificate!.sha1}`) && s.includes('Trusted Root Certification Authorities')));
 });
 
 t.test('a missing intermediate is told apart from an untrusted root', async (t) => {
-  const c = certificate();
-  const report = withCert({ chainTrusted: null, chain: c.chain.slice(0, 1) }, (r) => (r.tls!.authorizationError = 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'));
-  const [f] = diagnose(report, { now: NOW });
+  const [f] = diagnose(judged.report([judged.leafFor()]), { now: new Date() });
   t.equal(f?.cause, 'cert-untrusted');
-  t.match(f?.summary, /sends only its own certificate/);
+  t.equal(f?.evidence['trustVerdict'], 'missing-intermediate');
+  t.match(f?.summary, /The chain the server sends stops at CN=vpn\.contoso\.com: its issuer CN=sstp-probe Test Issuing CA.*The server should send it/);
   t.ok(f?.remediation.some((s) => s.includes('Intermediate Certification Authorities')));
+  const [root] = diagnose(judged.report([judged.leafFor(), judged.pki.intermediate, judged.pki.root], { trusted: [] }), { now: new Date() });
+  t.equal(root?.evidence['trustVerdict'], 'untrusted-root', 'the whole chain sent, the root unknown: another verdict');
 });
 
 t.test('an expired chain is not also called untrusted', async (t) => {
-  const report = withCert(
-    { chainTrusted: false, notAfter: '2025-03-01T00:00:00.000Z' },
-    (r) => (r.tls!.authorizationError = 'CERT_HAS_EXPIRED'),
-  );
+  const report = judged.report([leaf2025('2024-03-01T00:00:00Z', '2025-03-01T00:00:00Z'), ca2025], { now: NOW });
+  t.equal(report.certificateChecks?.trust.trusted, true, 'the chain itself leads to a trusted root');
   t.same(causes(report), ['cert-expired']);
 });
 
 t.test('expiry is judged against the context clock', async (t) => {
-  const report = withCert({ notAfter: '2025-05-20T00:00:00.000Z' });
+  const report = judged.report([leaf2025('2025-01-01T00:00:00Z', '2025-05-20T00:00:00Z'), ca2025], { now: NOW });
   const [f] = diagnose(report, { now: NOW });
   t.equal(f?.cause, 'cert-expired');
   t.match(f?.summary, /expired on 2025-05-20 \(12 days ago\)/);
-  t.match(f?.remediation[0], new RegExp(`SHA-1 ${SHA1}`), 'identifies the certificate to replace');
+  t.match(f?.remediation[0], new RegExp(`SHA-1 ${report.certificate!.sha1}`), 'identifies the certificate to replace');
   t.same(causes(report, { now: new Date('2025-05-19T00:00:00Z') }), ['cert-expiring-soon'], 'the day before, it is only a warning');
   t.same(causes(report, { now: new Date('2025-04-01T00:00:00Z') }), [], '49 days before: nothing');
   t.same(causes(report, { now: new Date('2025-04-01T00:00:00Z'), expiryWarningDays: 60 }), ['cert-expiring-soon']);
 });
 
 t.test('not yet valid and an expired intermediate are validity problems too', async (t) => {
-  const future = diagnose(withCert({ notBefore: '2025-07-01T00:00:00.000Z' }), { now: NOW });
+  const future = diagnose(judged.report([leaf2025('2025-07-01T00:00:00Z', '2026-07-01T00:00:00Z'), ca2025], { now: NOW }), { now: NOW });
   t.equal(future[0]?.cause, 'cert-expired');
   t.match(future[0]?.summary, /not valid until 2025-07-01/);
 
-  const c = certificate();
-  const chain = [c.chain[0]!, { ...c.chain[1]!, notAfter: '2025-02-01T00:00:00.000Z' }];
-  const [f] = diagnose(withCert({ chain }), { now: NOW });
-  t.match(f?.summary, /chain certificate CN=Contoso Issuing CA 1.*expired on 2025-02-01/);
+  const oldCa = judged.factory.issueCertificate({ subjectCN: 'Old Issuing CA', isCA: true, issuer: judged.pki.root, notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2025-02-01T00:00:00Z') });
+  const leaf = judged.factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: oldCa, crlUrls: [JUDGED_CRL_URL], notBefore: new Date('2025-01-01T00:00:00Z') });
+  const [f] = diagnose(judged.report([leaf, oldCa], { now: NOW }), { now: NOW });
+  t.match(f?.summary, /chain certificate CN=Old Issuing CA.*expired on 2025-02-01/);
 });
 
 t.test('dialing by IP address with a name-only certificate', async (t) => {
-  const report = withCert({ nameMatches: false }, (r) => {
-    r.target.host = '203.0.113.10';
-    r.tls!.sni = null;
-  });
-  const [f] = diagnose(report, { now: NOW });
+  const report = judged.report([judged.leafFor(), judged.pki.intermediate], { host: '203.0.113.10' });
+  const [f] = diagnose(report, { now: new Date() });
   t.equal(f?.cause, 'cert-name-mismatch');
   t.match(f?.summary, /Clients dial the IP address 203\.0\.113\.10.*names vpn\.contoso\.com/);
   t.match(f?.remediation[0], /use a server name the certificate carries \(vpn\.contoso\.com\)/);
 });
 
 t.test('EKU: Server Authentication, Any Purpose or no EKU at all are fine', async (t) => {
-  t.same(causes(withCert({ eku: ['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.1'] })), []);
-  t.same(causes(withCert({ eku: ['2.5.29.37.0'] })), ['cert-eku-any-purpose'], 'Any Purpose: only an info note');
-  t.equal(diagnose(withCert({ eku: ['2.5.29.37.0'] }), { now: NOW })[0]?.severity, 'info');
-  t.same(causes(withCert({ eku: [], hasEku: false })), [], 'no extension means any purpose');
-  const [f] = diagnose(withCert({ eku: ['1.3.6.1.5.5.7.3.2'] }), { now: NOW });
+  const withEku = (eku: string[] | null): ProbeReport => judged.report([judged.leafFor({ eku }), judged.pki.intermediate]);
+  t.same(judgedCauses(withEku(['1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.1'])), []);
+  t.same(judgedCauses(withEku(['2.5.29.37.0'])), ['info:cert-eku-any-purpose'], 'Any Purpose: only an info note');
+  t.same(judgedCauses(withEku(null)), [], 'no extension means any purpose');
+  const [f] = diagnose(withEku(['1.3.6.1.5.5.7.3.2']), { now: new Date() });
   t.equal(f?.cause, 'cert-eku-invalid');
   t.match(f?.summary, /Client Authentication \(1\.3\.6\.1\.5\.5\.7\.3\.2\)/);
 });
@@ -160,41 +159,25 @@ t.test('hash mismatch against the netsh binding for this endpoint', async (t) =>
 });
 
 t.test('several findings at once, most fundamental first', async (t) => {
-  const report = withCert({ notAfter: '2025-05-01T00:00:00.000Z', nameMatches: false, dnsNames: ['www.contoso.com'] });
+  const leaf = judged.factory.issueCertificate({ subjectCN: 'www.contoso.com', dnsNames: ['www.contoso.com'], issuer: ca2025, crlUrls: [JUDGED_CRL_URL], notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2025-05-01T00:00:00Z') });
+  const report = judged.report([leaf, ca2025], { now: NOW });
   report.http = { ...report.http!, status: 404, reason: 'Not Found', contentLength: '315' };
   report.steps = report.steps.map((s) =>
     s.name === 'http' ? { ...s, status: 'fail', code: 'status', detail: '404 Not Found' } : s.name === 'sstp' ? { ...s, status: 'skip', code: 'skipped' } : s,
   );
   report.sstp = null;
-  report.certificate!.sha256 = OTHER_SHA256;
   t.same(causes(report), ['cert-expired', 'cert-name-mismatch', 'http-url-not-registered']);
 });
 
 // ---- reports that carry the probe's judgement (report.certificateChecks) ----
 
-const factory = createCertFactory();
-const JUDGED_HOST = 'vpn.contoso.com';
-const CRL_URL = 'http://pki.contoso.com/issuing.crl';
-const pki = factory.createPki({ leafCrlUrls: [CRL_URL] });
-const ANCHORS = { bundled: 0, extra: 1, system: null, nodeExtraCaCerts: null };
-
-function judgedReport(chain: IssuedCert[], opts: { trusted?: string[]; issuerFetch?: IssuerFetchAttempt[] | null } = {}): ProbeReport {
-  const now = new Date();
-  const j = judgeCertificate({ chain: chain.map((c) => c.der), host: JUDGED_HOST, now, trustedCaPems: opts.trusted ?? [pki.root.certPem] });
-  const report = healthyReport();
-  report.certificate = j.certificate;
-  report.certificateChecks = certificateChecks(j, { now, issuerFetch: opts.issuerFetch ?? null, trustAnchors: ANCHORS });
-  return report;
-}
-const leafFor = (spec: Partial<CertSpec> = {}): IssuedCert => pki.leaf({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], ...spec });
-const judgedCauses = (report: ProbeReport, now = new Date()): string[] => diagnose(report, { now }).map((f) => `${f.severity}:${f.cause}`);
 
 t.test('with a judgement, its trust verdict decides, not Node\'s verification code', async (t) => {
-  const trusted = judgedReport([leafFor(), pki.intermediate]);
+  const trusted = judged.report([judged.leafFor(), judged.pki.intermediate]);
   trusted.tls!.authorizationError = 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY';
   t.same(judgedCauses(trusted), [], 'the judgement used the extra CA that Node\'s check did not know');
 
-  const untrusted = judgedReport([leafFor(), pki.intermediate, pki.root], { trusted: [] });
+  const untrusted = judged.report([judged.leafFor(), judged.pki.intermediate, judged.pki.root], { trusted: [] });
   untrusted.tls!.authorizationError = null;
   const [f] = diagnose(untrusted, { now: new Date() });
   t.equal(f?.cause, 'cert-untrusted');
@@ -213,8 +196,8 @@ t.test('with a judgement, its trust verdict decides, not Node\'s verification co
 
 t.test('a missing intermediate whose AIA download failed: the URL, what it gave, and "the server should send it"', async (t) => {
   const aia = 'http://pki.contoso.com/issuing.cer';
-  const leaf = factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: pki.intermediate, crlUrls: [CRL_URL], caIssuersUrl: aia });
-  const report = judgedReport([leaf], { issuerFetch: [{ url: aia, outcome: 'http-status', httpStatus: 404, detail: 'HTTP 404', durationMs: 3 }] });
+  const leaf = judged.factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: judged.pki.intermediate, crlUrls: [JUDGED_CRL_URL], caIssuersUrl: aia });
+  const report = judged.report([leaf], { issuerFetch: [{ url: aia, outcome: 'http-status', httpStatus: 404, detail: 'HTTP 404', durationMs: 3 }] });
   const [f] = diagnose(report, { now: new Date() });
   t.equal(f?.cause, 'cert-untrusted');
   t.match(f?.evidence, {
@@ -230,7 +213,7 @@ t.test('a missing intermediate whose AIA download failed: the URL, what it gave,
 });
 
 t.test('a saved report read later: the diagnosis clock decides validity, not the clock of the probe', async (t) => {
-  const report = judgedReport([leafFor({ notAfter: new Date(Date.now() + 100 * 86_400_000) }), pki.intermediate]);
+  const report = judged.report([judged.leafFor({ notAfter: new Date(Date.now() + 100 * 86_400_000) }), judged.pki.intermediate]);
   t.equal(report.certificateChecks?.validity.verdict, 'valid', 'valid when probed');
   t.same(judgedCauses(report), []);
   t.same(judgedCauses(report, new Date(Date.now() + 90 * 86_400_000)), ['warning:cert-expiring-soon']);
@@ -238,20 +221,20 @@ t.test('a saved report read later: the diagnosis clock decides validity, not the
 });
 
 t.test('no CRL and no OCSP is known without the network: reported even when revocation was not checked', async (t) => {
-  const report = judgedReport([leafFor({ crlUrls: [] }), pki.intermediate]);
+  const report = judged.report([judged.leafFor({ crlUrls: [] }), judged.pki.intermediate]);
   report.revocation = { verdict: 'not-checked', sources: [], revoked: null, detail: 'turned off (--no-revocation)' };
   const [f] = diagnose(report, { now: new Date() });
   t.equal(f?.cause, 'cert-revocation-unreachable');
   t.match(f?.evidence, { reason: 'no-sources', windowsCode: '0x80092012', verdict: 'not-checked', crlUrls: [], ocspUrls: [] });
-  const withCrl = judgedReport([leafFor(), pki.intermediate]);
+  const withCrl = judged.report([judged.leafFor(), judged.pki.intermediate]);
   withCrl.revocation = { verdict: 'not-checked', sources: [], revoked: null, detail: 'turned off (--no-revocation)' };
   t.same(judgedCauses(withCrl), [], 'a certificate that names a CRL is not blamed when the check was turned off');
 });
 
 t.test('an issuing CA restricted to client authentication restricts the server certificate', async (t) => {
-  const ca = factory.issueCertificate({ subjectCN: 'Client-only CA', isCA: true, eku: ['1.3.6.1.5.5.7.3.2'], issuer: pki.root });
-  const leaf = factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: ca, crlUrls: [CRL_URL] });
-  const [f] = diagnose(judgedReport([leaf, ca]), { now: new Date() });
+  const ca = judged.factory.issueCertificate({ subjectCN: 'Client-only CA', isCA: true, eku: ['1.3.6.1.5.5.7.3.2'], issuer: judged.pki.root });
+  const leaf = judged.factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: ca, crlUrls: [JUDGED_CRL_URL] });
+  const [f] = diagnose(judged.report([leaf, ca]), { now: new Date() });
   t.equal(f?.cause, 'cert-eku-invalid');
   t.match(f?.evidence, { ekuVerdict: 'wrong-purpose', restrictedBy: 'CN=Client-only CA', windowsCode: '0x800B0110', eku: ['1.3.6.1.5.5.7.3.1'] });
   t.match(f?.summary, /issuing CA CN=Client-only CA/);

@@ -155,6 +155,15 @@ t.test('a proxy that never answers is a timeout, distinct from an unreachable on
   t.equal(fixture.connects.length, 1, 'the proxy did receive the CONNECT');
 });
 
+t.test('the wait a proxy timeout names is in whole milliseconds', async (t) => {
+  // What is left of the overall deadline is rarely a whole number of milliseconds.
+  const fixture = await startFixtureProxy('silent');
+  t.teardown(() => fixture.close());
+  const result = await openTunnel(parseProxyUrl(fixture.url, 'test'), { host: 'vpn.contoso.com', port: 443 }, { timeoutMs: 299.6180339 });
+  t.equal(result.code, 'proxy-timeout');
+  t.match(result.detail, /did not answer CONNECT within 300 ms$/);
+});
+
 t.test('a proxy that never completes its connection is a timeout before the proxy was reached', async (t) => {
   // An https:// proxy whose TLS never starts: TCP is accepted, the handshake gets no answer.
   const sockets = new Set<net.Socket>();
@@ -187,7 +196,7 @@ t.test('nothing listening on the proxy port is proxy-unreachable', async (t) => 
   t.match(result.detail, /refused the connection/);
 });
 
-t.test('cancelling through the AbortSignal gives "aborted"', async (t) => {
+t.test('cancelling through the AbortSignal gives "cancelled"', async (t) => {
   const fixture = await startFixtureProxy('silent');
   t.teardown(() => fixture.close());
   const controller = new AbortController();
@@ -197,13 +206,13 @@ t.test('cancelling through the AbortSignal gives "aborted"', async (t) => {
   });
   setTimeout(() => controller.abort(), 50);
   const result = await pending;
-  t.equal(result.code, 'aborted');
+  t.equal(result.code, 'cancelled');
   t.equal(result.status, 'fail');
   const already = await openTunnel(parseProxyUrl(fixture.url, 'test'), { host: 'x', port: 443 }, {
     timeoutMs: 1000,
     signal: AbortSignal.abort(),
   });
-  t.equal(already.code, 'aborted', 'an already-aborted signal makes no connection');
+  t.equal(already.code, 'cancelled', 'an already-aborted signal makes no connection');
 });
 
 t.test('Basic authentication: one retry (here on a fresh connection: the proxy closes after its 407), never a loop', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { redactProxyUrl, redactRawProxyUrl, scrubSecrets, secretForms } from '../lib/proxy/redact.js';
+import { redactProxyUrl, redactRawProxyUrl, scrubSecrets, secretForms, withoutUrlCredentials } from '../lib/proxy/redact.js';
 
 t.test('a proxy URL shows the user but never the password', async (t) => {
   t.equal(
@@ -19,6 +19,12 @@ t.test('a proxy URL shows the user but never the password', async (t) => {
 t.test('an unparsable URL hides everything before its last "@"', async (t) => {
   t.equal(redactRawProxyUrl('http://bob:pa/ss@word@proxy:3128'), 'http://***@proxy:3128');
   t.equal(redactRawProxyUrl('proxy:3128'), 'proxy:3128');
+});
+
+t.test('credentials inside any URL of a text are dropped, the rest kept', async (t) => {
+  t.equal(withoutUrlCredentials('CRL http://bob:s3cret@crl.contoso.com/a.crl timed out'), 'CRL http://crl.contoso.com/a.crl timed out');
+  t.equal(withoutUrlCredentials('via http://bob:p@ss@proxy:3128 and https://x/'), 'via http://proxy:3128 and https://x/', 'a password holding "@"');
+  t.equal(withoutUrlCredentials('mail bob@contoso.com'), 'mail bob@contoso.com', 'not a URL');
 });
 
 t.test('every form of a secret is masked, longest first', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { diagnose } from '../lib/diagnose/index.js';
 import { renderText } from '../lib/report/text.js';
 import type { ProbeReport } from '../lib/types.js';
-import { failAt, healthyReport, NOW, proxyInfo, SHA1, SHA256 } from './helpers/report-builder.js';
+import { failAt, healthyReport, judgedPki, JUDGED_CRL_URL, JUDGED_HOST, NOW, proxyInfo, SHA1, SHA256 } from './helpers/report-builder.js';
 
 const ESC = '\u001b[';
 
@@ -35,8 +35,10 @@ t.test('a failure: the verdict gives the first error, findings come before the s
 });
 
 t.test('SSTP answers but clients will fail: the verdict says both', async (t) => {
-  const report = healthyReport();
-  report.certificate!.notAfter = '2025-05-01T00:00:00.000Z';
+  const pki = judgedPki();
+  const ca = pki.factory.issueCertificate({ subjectCN: 'Contoso Issuing CA 1', isCA: true, issuer: pki.pki.root, notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2030-01-01T00:00:00Z') });
+  const leaf = pki.factory.issueCertificate({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], issuer: ca, crlUrls: [JUDGED_CRL_URL], notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2025-05-01T00:00:00Z') });
+  const report = pki.report([leaf, ca], { now: NOW });
   const first = renderText(judged(report), { color: false }).split('\n')[0];
   t.match(first, /^⚠ SSTP reachable at vpn\.contoso\.com:443 — server answered Call Connect Ack \(SHA-256\) — but clients will fail: The server certificate expired on 2025-05-01/);
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { AUTH_CODES, CLIENT_HANDSHAKE_CODES, DNS_CODES, HTTP_CODES, PPP_CODES, SSTP_CODES, TCP_CODES, TLS_CODES, WAIT_CODES } from '../lib/step-codes.js';
+import { AUTH_CODES, CLIENT_HANDSHAKE_CODES, DNS_CODES, HTTP_CODES, PPP_CODES, SSTP_CODES, TCP_CODES, TLS_CODES } from '../lib/step-codes.js';
 import { PROXY_TUNNEL_CODES } from '../lib/proxy/connect.js';
 import { STEP_NAMES, type StepName } from '../lib/types.js';
 
@@ -10,7 +10,7 @@ const doc = readFileSync(new URL('../docs/causes.md', import.meta.url), 'utf8');
 const tables: Record<StepName, Record<string, string>> = {
   dns: DNS_CODES,
   tcp: TCP_CODES,
-  proxy: { ...PROXY_TUNNEL_CODES, cancelled: WAIT_CODES.cancelled },
+  proxy: PROXY_TUNNEL_CODES,
   tls: TLS_CODES,
   http: HTTP_CODES,
   sstp: SSTP_CODES,

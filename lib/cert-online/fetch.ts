@@ -4,6 +4,7 @@
 
 import type { Dispatcher } from 'undici';
 import { ProbeDeadlineReached } from '../endings.js';
+import { withoutUrlCredentials } from '../proxy/redact.js';
 
 export const FETCH_OUTCOMES = {
   ok: 'a 2xx answer within the size cap',
@@ -44,24 +45,11 @@ export interface FetchResult {
   durationMs: number;
 }
 
-/** Drops user:password from a URL so it can appear in results and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
-}
-
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function fetchBounded(url: string, options: FetchOptions = {}): Promise<FetchResult> {
   const started = performance.now();
-  const shown = redactUrl(url);
+  const shown = withoutUrlCredentials(url);
   const done = (outcome: FetchOutcome, rest: Partial<FetchResult> = {}): FetchResult => ({
     url: shown,
     outcome,

@@ -103,7 +103,7 @@ async function runOnline(
     const online = await Promise.race([work, abandoned]);
     if (!online) {
       const revocation: RevocationInfo = input.revocation
-        ? { verdict: 'unreachable', sources: [], revoked: null, detail: `no revocation answer within ${input.timeoutMs} ms` }
+        ? { verdict: 'unreachable', sources: [], revoked: null, detail: `no revocation answer within ${Math.round(input.timeoutMs)} ms` }
         : toRevocationInfo(null, 'turned off (--no-revocation)');
       return { ...firstSections, revocation };
     }

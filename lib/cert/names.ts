@@ -4,6 +4,11 @@
 
 import { domainToASCII } from 'node:url';
 
+/** True for an IPv4 or IPv6 literal (brackets and a zone allowed), false for a host name. */
+export function isIpLiteral(text: string): boolean {
+  return text.trim() === text && parseIp(text) !== null;
+}
+
 /** IPv4 (4 bytes) or IPv6 (16 bytes) literal, or null when `text` is not an IP literal. */
 export function parseIp(text: string): Buffer | null {
   let s = text.trim();

@@ -92,6 +92,11 @@ export function statusName(status: number): string {
   return nameOf(STATUS, status, 8);
 }
 
+/** `ENCAPSULATED_PROTOCOL_ID: VALUE_NOT_SUPPORTED`: the attribute a Status Info is about, and what it says. */
+export function statusInfoText(status: { attribName: string; statusName: string }): string {
+  return `${status.attribName}: ${status.statusName}`;
+}
+
 /** 'SHA256', or 'UNKNOWN(0x04)'. */
 export function hashProtocolName(value: number): string {
   return nameOf(HASH_PROTOCOL, value, 2);
@@ -493,11 +498,6 @@ export function encodePacket(packet: SstpPacket): Buffer {
   fields.writeUInt16BE(packet.messageType, 0);
   fields.writeUInt16BE(declared, 2);
   return Buffer.concat([head, fields, ...parts], length);
-}
-
-/** Bytes encodePacket would produce for this packet. */
-export function encodedLength(packet: SstpPacket): number {
-  return encodePacket(packet).length;
 }
 
 // ---- message builders (MS-SSTP §2.2.9–2.2.15) ----

@@ -125,7 +125,7 @@ export const CAUSES = {
   'cert-untrusted': {
     category: 'certificate',
     meaning: 'The server certificate does not chain to a root the client trusts (self-signed, private CA, missing intermediate that cannot be downloaded, or a broken chain).',
-    evidence: 'certificateChecks.trust.verdict is self-signed, untrusted-root, missing-intermediate, bad-signature or issuer-not-ca (evidence.trustVerdict, windowsCode, chainAsSent, missingIssuer, caIssuersUrls, aiaAttempts); without a judgement, certificate.chainTrusted is false or Node reported an untrusted-chain code in tls.authorizationError.',
+    evidence: 'certificateChecks.trust.verdict is self-signed, untrusted-root, missing-intermediate, bad-signature or issuer-not-ca (evidence.trustVerdict, windowsCode, chainAsSent, missingIssuer, caIssuersUrls, aiaAttempts).',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x800B0109 (CERT_E_UNTRUSTEDROOT)',
@@ -149,7 +149,7 @@ export const CAUSES = {
   'cert-name-mismatch': {
     category: 'certificate',
     meaning: 'The certificate does not name the host the clients dial (e.g. dialing by IP address, or a certificate for another name).',
-    evidence: 'certificateChecks.name.matches is false for the name dialled (SNI, else the target host); evidence.candidates and commonNameIgnored. Without a judgement: certificate.nameMatches is false, or tls.authorizationError is a host-name error.',
+    evidence: 'certificateChecks.name.matches is false for the name dialled (SNI, else the target host); evidence.candidates and commonNameIgnored.',
     pageSection: PAGE_CERT,
     severity: 'error',
     windowsError: '0x800B010F (CERT_E_CN_NO_MATCH)',

@@ -4,6 +4,7 @@
 
 import type { ProbeReport, StepName, StepResult } from '../types.js';
 import { bindingFor, type NetshBinding } from './netsh.js';
+import { isIpLiteral } from '../cert/names.js';
 import { normalizeThumbprint, thumbprintAlgorithm, type ThumbprintAlgorithm } from './thumbprint.js';
 
 export interface DiagnoseContext {
@@ -42,10 +43,6 @@ export interface Facts {
   binding: NetshBinding | null;
   step(name: StepName): StepResult | undefined;
   failed(name: StepName): boolean;
-}
-
-export function isIpLiteral(host: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
 }
 
 /** Collects the facts. Throws InvalidThumbprintError when an expected thumbprint is malformed. */

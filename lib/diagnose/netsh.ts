@@ -15,6 +15,7 @@
 
 import { quoteInput, UsageError } from '../errors.js';
 import { tryNormalizeThumbprint } from './thumbprint.js';
+import { isIpLiteral } from '../cert/names.js';
 
 export const NETSH_BINDING_KINDS = ['ipport', 'hostnameport', 'ccs'] as const;
 export type NetshBindingKind = (typeof NETSH_BINDING_KINDS)[number];
@@ -170,10 +171,6 @@ function canonicalIp(address: string): string {
   const missing = 8 - headGroups.length - tailGroups.length;
   const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(Math.max(missing, 0)).fill('0'), ...tailGroups];
   return groups.map((g) => g.padStart(4, '0')).join(':');
-}
-
-function isIpLiteral(host: string): boolean {
-  return IPV4_ENDPOINT.test(`${host}:1`) || host.includes(':');
 }
 
 export interface BindingQuery {

@@ -2,6 +2,9 @@
 // thumbprint the server presented (or the one the administrator expects), the port and the host name,
 // so the commands come out ready to paste. A placeholder appears only when the value is unknown.
 
+import { isIpLiteral } from '../cert/names.js';
+import { bracketHost, formatHostPort } from '../target.js';
+
 export const SSTP_APP_ID = '{ba195980-cd49-458b-9e23-c84ee0adcd75}';
 export const SSTP_URL_PATH = '/sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/';
 export const SSTP_PARAMETERS_KEY = 'HKLM\\System\\CurrentControlSet\\Services\\Sstpsvc\\Parameters';
@@ -19,23 +22,14 @@ export interface BindingSpec {
   placeholder?: string;
 }
 
-function isIpLiteral(host: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
-}
-
 /** A host name that can carry a hostnameport binding, or null. */
 export function bindableHost(host: string | null | undefined): string | null {
   return host && !isIpLiteral(host) ? host : null;
 }
 
-/** "host:port" with IPv6 literals in brackets. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** The SSTP URL as a browser would open it (the page's reachability check). */
 export function sstpUrl(host: string, port: number): string {
-  return `https://${port === 443 ? (host.includes(':') ? `[${host}]` : host) : hostPort(host, port)}${SSTP_URL_PATH}`;
+  return `https://${port === 443 ? bracketHost(host) : formatHostPort(host, port)}${SSTP_URL_PATH}`;
 }
 
 /** The two `netsh http add sslcert` wildcard commands (IPv4 and IPv6), plus the hostnameport one when asked. */
@@ -126,7 +120,7 @@ export const SERVER_CHECKS = {
 
 /** The server-side checks, with the real port and host filled in. */
 export function serverCheck(name: keyof typeof SERVER_CHECKS, host: string, port: number): string {
-  return SERVER_CHECKS[name].replace('<port>', String(port)).replace('<servername>', port === 443 ? host : hostPort(host, port));
+  return SERVER_CHECKS[name].replace('<port>', String(port)).replace('<servername>', port === 443 ? host : formatHostPort(host, port));
 }
 
 /** The URL ACL commands of the page's "Set permissions for the specified URL for SSTPSVC". */

@@ -5,7 +5,8 @@
 
 import { makeFinding } from './causes.js';
 import { knownSha1 } from './facts.js';
-import { hostPort, netshAddCommands, netshDeleteCommands, RESTART_RRAS_STEP } from './remediation.js';
+import { netshAddCommands, netshDeleteCommands, RESTART_RRAS_STEP } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 export const addressesRule: Rule = {
@@ -17,7 +18,7 @@ export const addressesRule: Rule = {
     const working = all.filter((a) => a.ok);
     const failing = all.filter((a) => !a.ok);
     const describe = (a: (typeof all)[number]): string =>
-      `${hostPort(a.address, f.port)} (IPv${a.family}) ${a.ok ? 'works' : `fails at ${a.failedStep ?? '?'}${a.code ? ` (${a.code})` : ''}`}`;
+      `${formatHostPort(a.address, f.port)} (IPv${a.family}) ${a.ok ? 'works' : `fails at ${a.failedStep ?? '?'}${a.code ? ` (${a.code})` : ''}`}`;
     const evidence = {
       addresses: all.map((a) => ({ address: a.address, family: a.family, ok: a.ok, failedStep: a.failedStep, code: a.code, sha256: a.sha256 })),
     };

@@ -9,12 +9,11 @@
 
 import type { CertificateChecks, CertificateInfo, Finding } from '../types.js';
 import { EKU } from '../cert/oids.js';
-import { WINDOWS_CERT_ERRORS, ekuVerdictOf, leafValidity, validityState } from '../cert/verdicts.js';
+import { WINDOWS_CERT_ERRORS, leafValidity, validityState } from '../cert/verdicts.js';
 import { makeFinding } from './causes.js';
 import type { Facts } from './facts.js';
 import {
   bindableHost,
-  hostPort,
   netshAddCommands,
   netshDeleteCommands,
   RESTART_RRAS_STEP,
@@ -22,6 +21,7 @@ import {
   registryHashSteps,
   SSTP_PARAMETERS_KEY,
 } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 
@@ -37,24 +37,6 @@ const EKU_NAMES: Readonly<Record<string, string>> = {
   '1.3.6.1.4.1.311.10.3.4': 'Encrypting File System',
   '1.3.6.1.4.1.311.20.2.2': 'Smart Card Logon',
 };
-
-// Node's verification codes that mean "the chain does not lead to a trusted root" (reports without checks).
-const UNTRUSTED_CODES: readonly string[] = [
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_CHAIN_TOO_LONG',
-  'INVALID_CA',
-  'PATH_LENGTH_EXCEEDED',
-];
-// Codes that have their own rule (validity, name): a chain failing only for these is not "untrusted".
-const OTHER_RULE_CODES: readonly string[] = ['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_PURPOSE'];
-const NAME_CODES: readonly string[] = ['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH'];
 
 const LOCAL_COMPUTER_STEP = 'The SSTP client checks the computer store, not the user store: import into Local Computer, not Current User.';
 
@@ -111,9 +93,8 @@ export const untrustedRule: Rule = {
   causes: ['cert-untrusted', 'cert-chain-incomplete'],
   apply(f) {
     const cert = f.report.certificate;
-    if (!cert) return [];
     const checks = f.report.certificateChecks;
-    return checks ? trustFromChecks(f, cert, checks) : trustFromNode(cert, f.report.tls?.authorizationError ?? null);
+    return cert && checks ? trustFromChecks(f, cert, checks) : [];
   },
 };
 
@@ -205,47 +186,6 @@ function trustFromChecks(f: Facts, cert: CertificateInfo, checks: CertificateChe
   return [makeFinding('cert-untrusted', summary, evidence, steps)];
 }
 
-function trustFromNode(cert: CertificateInfo, code: string | null): Finding[] {
-  const untrusted =
-    (cert.chainTrusted === false && !(code !== null && OTHER_RULE_CODES.includes(code))) ||
-    (cert.chainTrusted === null && code !== null && UNTRUSTED_CODES.includes(code));
-  if (!untrusted) return [];
-  const last = cert.chain[cert.chain.length - 1];
-  const root = last && last.selfSigned ? last.subject : (last?.issuer ?? cert.issuer);
-  let summary: string;
-  const steps: string[] = [];
-  if (cert.selfSigned) {
-    summary = `The server presents a self-signed certificate (${cert.subject}): Windows clients refuse it unless it is in their computer's Trusted Root Certification Authorities store.`;
-    steps.push(
-      `Preferably bind a certificate from a public CA or your enterprise CA. Otherwise import this certificate (SHA-1 ${cert.sha1}) on every client into Local Computer → Trusted Root Certification Authorities: certutil -addstore Root <file with this certificate>`,
-    );
-  } else if (
-    cert.chain.length <= 1 &&
-    (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'UNABLE_TO_GET_ISSUER_CERT')
-  ) {
-    summary = `The server sends only its own certificate, issued by ${cert.issuer}, and that issuer is not trusted here: the intermediate certificate is missing from what the server sends, or the CA is private.`;
-    steps.push(
-      `On the RRAS server, import the intermediate CA certificate(s) of ${cert.issuer} into Local Computer → Intermediate Certification Authorities so HTTP.SYS sends the full chain, then restart Routing and Remote Access.`,
-      'If the issuing CA is private, install its root on every client in Local Computer → Trusted Root Certification Authorities (certutil -addstore Root <root CA file>, or by Group Policy).',
-    );
-  } else {
-    summary = `The certificate chain ends in ${root}, which is not a trusted root here${code ? ` (${code})` : ''}.`;
-    steps.push(
-      `Install the root CA ${root} on every client in Local Computer → Trusted Root Certification Authorities (certutil -addstore Root <root CA file>, or by Group Policy); domain members of an enterprise CA get it from Active Directory.`,
-      'Or bind a certificate from a public CA that clients already trust.',
-    );
-  }
-  steps.push(LOCAL_COMPUTER_STEP);
-  return [
-    makeFinding(
-      'cert-untrusted',
-      summary,
-      { ...certEvidence(cert), authorizationError: code, chainLength: cert.chain.length, root, windowsCode: WINDOWS_CERT_ERRORS.CERT_E_UNTRUSTEDROOT },
-      steps,
-    ),
-  ];
-}
-
 // ---------------------------------------------------------------- validity
 
 export const validityRule: Rule = {
@@ -253,18 +193,16 @@ export const validityRule: Rule = {
   causes: ['cert-expired', 'cert-expiring-soon'],
   apply(f) {
     const cert = f.report.certificate;
-    if (!cert) return [];
+    const checks = f.report.certificateChecks;
+    if (!cert || !checks) return [];
     const now = f.context.now;
     const notAfter = parseDate(cert.notAfter);
     const notBefore = parseDate(cert.notBefore);
     if (!notAfter || !notBefore) return [];
     // Judged against the diagnosis clock, so a saved report read later says what holds then.
     const leaf = leafValidity(notBefore, notAfter, now, f.context.expiryWarningDays ?? 30);
-    const checks = f.report.certificateChecks;
     // The sent and downloaded CAs on the path (the client's own copy of a root is not the server's problem).
-    const cas = checks
-      ? checks.chain.path.slice(1).filter((c) => c.source !== 'trust-store')
-      : cert.chain.slice(1);
+    const cas = checks.chain.path.slice(1).filter((c) => c.source !== 'trust-store');
     const chainProblems = cas.flatMap((c) => {
       const from = parseDate(c.notBefore);
       const to = parseDate(c.notAfter);
@@ -333,18 +271,15 @@ export const nameRule: Rule = {
   causes: ['cert-name-mismatch'],
   apply(f) {
     const cert = f.report.certificate;
-    if (!cert) return [];
     const checks = f.report.certificateChecks;
-    const code = f.report.tls?.authorizationError ?? null;
-    const mismatch = checks ? !checks.name.matches : cert.nameMatches === false || (cert.nameMatches === null && code !== null && NAME_CODES.includes(code));
-    if (!mismatch) return [];
-    const host = checks?.name.host ?? f.host;
-    const byIp = checks ? checks.name.hostType === 'ip' : f.hostIsIp;
+    if (!cert || !checks || checks.name.matches) return [];
+    const host = checks.name.host;
+    const byIp = checks.name.hostType === 'ip';
     const names = certNames(cert);
     const named = names.length > 0 ? names.join(', ') : 'no usable name';
     const summary = byIp
       ? `Clients dial the IP address ${host}, which the certificate does not name (it names ${named}): Windows clients must dial a name the certificate carries (${WINDOWS_CERT_ERRORS.CERT_E_CN_NO_MATCH}).`
-      : `The certificate names ${named}, not ${host} (${WINDOWS_CERT_ERRORS.CERT_E_CN_NO_MATCH}).${checks?.name.commonNameIgnored ? ` ${host} is only in the subject CN, which clients ignore when the certificate has a Subject Alternative Name.` : ''}`;
+      : `The certificate names ${named}, not ${host} (${WINDOWS_CERT_ERRORS.CERT_E_CN_NO_MATCH}).${checks.name.commonNameIgnored ? ` ${host} is only in the subject CN, which clients ignore when the certificate has a Subject Alternative Name.` : ''}`;
     return [
       makeFinding(
         'cert-name-mismatch',
@@ -354,8 +289,8 @@ export const nameRule: Rule = {
           hostType: byIp ? 'ip' : 'dns',
           dnsNames: cert.dnsNames,
           ipAddresses: cert.ipAddresses,
-          candidates: checks?.name.candidates ?? names,
-          commonNameIgnored: checks?.name.commonNameIgnored ?? false,
+          candidates: checks.name.candidates,
+          commonNameIgnored: checks.name.commonNameIgnored,
           subject: cert.subject,
           sha1: cert.sha1,
           windowsCode: WINDOWS_CERT_ERRORS.CERT_E_CN_NO_MATCH,
@@ -379,10 +314,10 @@ export const ekuRule: Rule = {
   causes: ['cert-eku-invalid', 'cert-eku-any-purpose'],
   apply(f) {
     const cert = f.report.certificate;
-    if (!cert) return [];
     const checks = f.report.certificateChecks;
-    const verdict = checks ? checks.eku.verdict : ekuVerdictOf(cert.hasEku ? cert.eku : null);
-    const restrictedBy = checks?.eku.restrictedBy ?? null;
+    if (!cert || !checks) return [];
+    const verdict = checks.eku.verdict;
+    const restrictedBy = checks.eku.restrictedBy;
     const have = cert.eku.length > 0 ? cert.eku.map(ekuName).join(', ') : cert.hasEku ? 'an empty list' : 'absent (any purpose)';
     const evidence = { ...certEvidence(cert), ekuVerdict: verdict, eku: cert.eku, ekuNames: cert.eku.map(ekuName), restrictedBy };
     if (verdict === 'wrong-purpose') {
@@ -465,7 +400,7 @@ export const hashRule: Rule = {
     // Only the administrator's own expectation names the renewed certificate; a netsh hash is what is bound.
     const renewedSha1 = differing.find((e) => e.algorithm === 'sha1' && e.source.startsWith('--'))?.value ?? null;
     const host = f.binding?.kind === 'hostnameport' ? bindableHost(f.sniHost) : null;
-    const target = hostPort(f.host, f.port);
+    const target = formatHostPort(f.host, f.port);
     return [
       makeFinding(
         'cert-hash-mismatch',

@@ -6,7 +6,8 @@
 import type { ConnectionResult } from '../types.js';
 import { makeFinding } from './causes.js';
 import type { Facts } from './facts.js';
-import { hostPort, netshShowCommands, registryHashSteps } from './remediation.js';
+import { netshShowCommands, registryHashSteps } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 /** What a client notices about one connection; connections with the same variant behave alike. */
@@ -76,7 +77,7 @@ export const connectionsRule: Rule = {
       const total = connections.length;
       const failing = connections.filter((c) => c.failedStep !== null).length;
       const majority = variants.find((v) => v.failedStep === null && v.certificateSha256 !== null)?.certificateSha256 ?? null;
-      const where = f.viaProxy ? `${f.host}:${f.port} through the proxy` : hostPort(address, f.port);
+      const where = f.viaProxy ? `${f.host}:${f.port} through the proxy` : formatHostPort(address, f.port);
       findings.push(
         makeFinding(
           'backend-inconsistent',

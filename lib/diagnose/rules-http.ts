@@ -7,8 +7,7 @@ import { makeFinding } from './causes.js';
 import type { Facts } from './facts.js';
 import { RESTART_RRAS_STEP, SSTP_PARAMETERS_KEY, serverCheck, sstpUrl, urlAclSteps } from './remediation.js';
 import type { Rule } from './rule.js';
-
-export const SSTP_CONTENT_LENGTH = '18446744073709551615';
+import { isSstpContentLength, SSTP_CONTENT_LENGTH } from '../codec/http.js';
 
 /** "HTTP/1.1" whether the report holds "1.1" or the full token. */
 function versionToken(version: string): string {
@@ -61,166 +60,159 @@ export const httpRule: Rule = {
   apply(f) {
     const step = f.step('http');
     const h = f.report.http;
-    if (!h && step?.status !== 'fail') return [];
     // A plain-HTTP target's 404 or silence is the offload rule's (rules-offload.ts).
     if (f.report.target.scheme === 'http' && (h ? h.status === 404 : NO_RESPONSE_CODES.includes(step?.code ?? ''))) return [];
-    const findings: Finding[] = [];
-    const evidence = httpEvidence(f);
-
-    if (step?.code === 'version' || (h && versionToken(h.version) !== 'HTTP/1.1')) {
-      findings.push(
-        makeFinding(
-          'http-version',
-          `The response is ${h ? versionToken(h.version) : 'not HTTP/1.1'}${h?.server ? ` (Server: ${h.server})` : ''}, and SSTP requires HTTP/1.1.`,
-          evidence,
-          [
-            'On the remote access server, as the Event 8 page says: Internet Explorer → Tools → Internet Options → Advanced → HTTP 1.1 settings → select "Use HTTP 1.1".',
-            'If a proxy or reverse proxy sits in front of the server, make it answer in HTTP/1.1: a downgrade to HTTP/1.0 breaks SSTP.',
-          ],
-        ),
-      );
-    }
-
-    if (!h) {
-      const code = step?.code ?? 'error';
-      if (NO_RESPONSE_CODES.includes(code)) {
-        const what =
-          code === 'timeout'
-            ? 'sent no HTTP response in time'
-            : code === 'partial'
-              ? 'began an HTTP response but did not finish it in time'
-            : code === 'reset'
-              ? 'reset the connection'
-              : 'closed the connection without answering';
-        findings.push(
-          makeFinding(
-            'http-no-response',
-            `The operation to receive the HTTP response failed: after TLS, the server ${what} to SSTP_DUPLEX_POST${step?.detail ? ` (${step.detail})` : ''}.`,
-            evidence,
-            [
-              `If a reverse proxy, load balancer or WAF terminates TLS in front of RRAS, it may drop the SSTP_DUPLEX_POST method or wait for a 2^64-1-byte body: pass the SSTP URL through untouched, or forward TCP ${f.port} straight to RRAS.`,
-              pageCheck(f),
-              serverCheck('sstpService', f.host, f.port),
-              serverCheck('httpSys', f.host, f.port),
-              serverCheck('configStore', f.host, f.port),
-              RESTART_RRAS_STEP,
-            ],
-          ),
-        );
-      } else if (code === 'malformed') {
-        findings.push(
-          makeFinding(
-            'http-not-sstp',
-            `The reply to SSTP_DUPLEX_POST is not HTTP${step?.detail ? ` (${step.detail})` : ''}: something other than an SSTP server answers on port ${f.port}.`,
-            evidence,
-            [`Check that port ${f.port} on the public address reaches the RRAS server, not another service.`, pageCheck(f)],
-          ),
-        );
-      } else if (code === 'bad-content-length') {
-        findings.push(notSstp200(f, null));
-      } else if (code !== 'version') {
-        findings.push(
-          makeFinding(
-            'http-status',
-            `The HTTP exchange failed${step?.detail ? `: ${step.detail}` : ''}.`,
-            evidence,
-            [pageCheck(f)],
-          ),
-        );
-      }
-      return findings;
-    }
-
-    const { who, isHttpSys } = responder(h.server);
-    const status = h.status;
-    if (status === 200) {
-      if (h.contentLength !== null && h.contentLength.trim() !== SSTP_CONTENT_LENGTH) findings.push(notSstp200(f, h.contentLength));
-      else if (step?.code === 'bad-content-length') findings.push(notSstp200(f, h.contentLength));
-      return findings;
-    }
-    if (status === 407) {
-      // A CONNECT 407 is the proxy rule's; this is a 407 on the request itself (e.g. a transparent proxy).
-      const proxyStep = f.step('proxy');
-      if (proxyStep?.code === 'auth-required' || proxyStep?.code === 'auth-rejected' || f.report.proxy?.status === 407) return findings;
-      findings.push(
-        makeFinding(
-          'proxy-auth-required',
-          `A proxy on the path answers the SSTP request with 407 Proxy Authentication Required (${who}): Windows SSTP clients show "Access Denied".`,
-          evidence,
-          [
-            `Configure the proxy so that it does not prompt for authentication for ${sstpUrl(f.host, f.port)}.`,
-            pageCheck(f),
-          ],
-        ),
-      );
-      return findings;
-    }
-    if (status === 404) {
-      const summary = isHttpSys
-        ? `The SSTP URL answers 404 from ${who}: the machine runs HTTP.SYS, but no service has registered ${sstpUrl(f.host, f.port)} — RRAS is not running, not configured for SSTP, or SSTPSVC lacks its URL reservation.`
-        : `The SSTP URL answers 404 from ${who}: port ${f.port} reaches a web server that is not the SSTP listener (port forwarding or DNS points at the wrong machine, or a reverse proxy does not pass the SSTP URL to RRAS).`;
-      findings.push(
-        makeFinding('http-url-not-registered', summary, evidence, [
-          ...(isHttpSys ? [] : [`Check that TCP ${f.port} on the public address reaches the RRAS server, or that the reverse proxy forwards /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ to it.`]),
-          pageCheck(f),
-          'In rrasmgmt.msc, check that the server is enabled as a remote access (VPN) server and that WAN Miniport (SSTP) has ports.',
-          ...urlAclSteps(f.port),
-          serverCheck('httpSys', f.host, f.port),
-          ...(f.port !== 443 ? [`RRAS registers port 443 unless ${SSTP_PARAMETERS_KEY}\\ListenerPort (DWORD) says ${f.port}.`] : []),
-          serverCheck('configStore', f.host, f.port),
-          RESTART_RRAS_STEP,
-        ]),
-      );
-      return findings;
-    }
-    if (status === 503) {
-      findings.push(
-        makeFinding(
-          'http-service-unavailable',
-          `The SSTP URL answers 503 Service Unavailable from ${who}: the SSTP service is not serving it (stopped, its HTTP layer failed to initialise, or no free SSTP ports).`,
-          evidence,
-          [
-            serverCheck('sstpService', f.host, f.port),
-            serverCheck('sstpPorts', f.host, f.port),
-            serverCheck('httpSys', f.host, f.port),
-            serverCheck('configStore', f.host, f.port),
-            serverCheck('parametersPermissions', f.host, f.port),
-            RESTART_RRAS_STEP,
-          ],
-        ),
-      );
-      return findings;
-    }
-    if (status === 400 || status === 405 || status === 501) {
-      findings.push(
-        makeFinding(
-          'http-not-sstp',
-          `${who[0]?.toUpperCase()}${who.slice(1)} rejected the SSTP_DUPLEX_POST method with ${status}${h.reason ? ` ${h.reason}` : ''}: it does not speak SSTP.`,
-          evidence,
-          [
-            `Check that TCP ${f.port} on the public address reaches the RRAS server and not a web server.`,
-            'If a reverse proxy or WAF is in front, let it pass the SSTP_DUPLEX_POST method to /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ untouched (or forward the TCP connection without terminating TLS).',
-            pageCheck(f),
-          ],
-        ),
-      );
-      return findings;
-    }
-    findings.push(
-      makeFinding(
-        'http-status',
-        `The SSTP request got HTTP ${status}${h.reason ? ` ${h.reason}` : ''} from ${who}: it ${statusMeaning(status, h.headers['location'], isHttpSys)}.`,
-        { ...evidence, ...(h.headers['location'] ? { location: h.headers['location'] } : {}) },
-        [
-          `Look up HTTP ${status} in the list of HTTP status codes (the page's https://go.microsoft.com/fwlink/?LinkID=82289) and in the logs of the device that answered.`,
-          pageCheck(f),
-          'If the Web proxy or the SSTP server is rejecting the connection, the server might not be configured for SSTP: check RRAS and the device in front of it.',
-        ],
-      ),
-    );
-    return findings;
+    // The http step records the head whenever one was parsed; without one, the exchange itself failed.
+    if (!h) return step?.status === 'fail' ? [noHeadFinding(f, step)] : [];
+    return [versionFinding(f, h), answerFinding(f, h, step)].filter((x): x is Finding => x !== null);
   },
 };
+
+type Head = NonNullable<Facts['report']['http']>;
+type HttpStep = NonNullable<ReturnType<Facts['step']>>;
+
+/** MS-SSTP §3.2.4.1: the exchange is HTTP/1.1. */
+function versionFinding(f: Facts, h: Head): Finding | null {
+  if (versionToken(h.version) === 'HTTP/1.1') return null;
+  return makeFinding(
+    'http-version',
+    `The response is ${versionToken(h.version)}${h.server ? ` (Server: ${h.server})` : ''}, and SSTP requires HTTP/1.1.`,
+    httpEvidence(f),
+    [
+      'On the remote access server, as the Event 8 page says: Internet Explorer → Tools → Internet Options → Advanced → HTTP 1.1 settings → select "Use HTTP 1.1".',
+      'If a proxy or reverse proxy sits in front of the server, make it answer in HTTP/1.1: a downgrade to HTTP/1.0 breaks SSTP.',
+    ],
+  );
+}
+
+/** No HTTP head came back: silence, a partial answer, a hang-up, or bytes that are not HTTP. */
+function noHeadFinding(f: Facts, step: HttpStep): Finding {
+  const evidence = httpEvidence(f);
+  if (NO_RESPONSE_CODES.includes(step.code)) {
+    const what =
+      step.code === 'timeout'
+        ? 'sent no HTTP response in time'
+        : step.code === 'partial'
+          ? 'began an HTTP response but did not finish it in time'
+          : step.code === 'reset'
+            ? 'reset the connection'
+            : 'closed the connection without answering';
+    return makeFinding(
+      'http-no-response',
+      `The operation to receive the HTTP response failed: after TLS, the server ${what} to SSTP_DUPLEX_POST${step.detail ? ` (${step.detail})` : ''}.`,
+      evidence,
+      [
+        `If a reverse proxy, load balancer or WAF terminates TLS in front of RRAS, it may drop the SSTP_DUPLEX_POST method or wait for a 2^64-1-byte body: pass the SSTP URL through untouched, or forward TCP ${f.port} straight to RRAS.`,
+        pageCheck(f),
+        serverCheck('sstpService', f.host, f.port),
+        serverCheck('httpSys', f.host, f.port),
+        serverCheck('configStore', f.host, f.port),
+        RESTART_RRAS_STEP,
+      ],
+    );
+  }
+  if (step.code === 'malformed') {
+    return makeFinding(
+      'http-not-sstp',
+      `The reply to SSTP_DUPLEX_POST is not HTTP${step.detail ? ` (${step.detail})` : ''}: something other than an SSTP server answers on port ${f.port}.`,
+      evidence,
+      [`Check that port ${f.port} on the public address reaches the RRAS server, not another service.`, pageCheck(f)],
+    );
+  }
+  return makeFinding('http-status', `The HTTP exchange failed${step.detail ? `: ${step.detail}` : ''}.`, evidence, [pageCheck(f)]);
+}
+
+/** What the status of the answer says about who answered. */
+function answerFinding(f: Facts, h: Head, step: HttpStep | undefined): Finding | null {
+  const answered = responder(h.server);
+  switch (h.status) {
+    case 200:
+      return step?.code === 'bad-content-length' || (h.contentLength !== null && !isSstpContentLength(h.contentLength)) ? notSstp200(f, h.contentLength) : null;
+    case 407:
+      return requestProxyAuthFinding(f, answered.who);
+    case 404:
+      return urlNotRegisteredFinding(f, answered);
+    case 503:
+      return serviceUnavailableFinding(f, answered.who);
+    case 400:
+    case 405:
+    case 501:
+      return methodRejectedFinding(f, h, answered.who);
+    default:
+      return otherStatusFinding(f, h, answered);
+  }
+}
+
+/** A 407 on the request itself (e.g. a transparent proxy); a CONNECT 407 is the proxy rule's. */
+function requestProxyAuthFinding(f: Facts, who: string): Finding | null {
+  const proxyStep = f.step('proxy');
+  if (proxyStep?.code === 'auth-required' || proxyStep?.code === 'auth-rejected' || f.report.proxy?.status === 407) return null;
+  return makeFinding(
+    'proxy-auth-required',
+    `A proxy on the path answers the SSTP request with 407 Proxy Authentication Required (${who}): Windows SSTP clients show "Access Denied".`,
+    httpEvidence(f),
+    [`Configure the proxy so that it does not prompt for authentication for ${sstpUrl(f.host, f.port)}.`, pageCheck(f)],
+  );
+}
+
+function urlNotRegisteredFinding(f: Facts, { who, isHttpSys }: { who: string; isHttpSys: boolean }): Finding {
+  const summary = isHttpSys
+    ? `The SSTP URL answers 404 from ${who}: the machine runs HTTP.SYS, but no service has registered ${sstpUrl(f.host, f.port)} — RRAS is not running, not configured for SSTP, or SSTPSVC lacks its URL reservation.`
+    : `The SSTP URL answers 404 from ${who}: port ${f.port} reaches a web server that is not the SSTP listener (port forwarding or DNS points at the wrong machine, or a reverse proxy does not pass the SSTP URL to RRAS).`;
+  return makeFinding('http-url-not-registered', summary, httpEvidence(f), [
+    ...(isHttpSys ? [] : [`Check that TCP ${f.port} on the public address reaches the RRAS server, or that the reverse proxy forwards /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ to it.`]),
+    pageCheck(f),
+    'In rrasmgmt.msc, check that the server is enabled as a remote access (VPN) server and that WAN Miniport (SSTP) has ports.',
+    ...urlAclSteps(f.port),
+    serverCheck('httpSys', f.host, f.port),
+    ...(f.port !== 443 ? [`RRAS registers port 443 unless ${SSTP_PARAMETERS_KEY}\\ListenerPort (DWORD) says ${f.port}.`] : []),
+    serverCheck('configStore', f.host, f.port),
+    RESTART_RRAS_STEP,
+  ]);
+}
+
+function serviceUnavailableFinding(f: Facts, who: string): Finding {
+  return makeFinding(
+    'http-service-unavailable',
+    `The SSTP URL answers 503 Service Unavailable from ${who}: the SSTP service is not serving it (stopped, its HTTP layer failed to initialise, or no free SSTP ports).`,
+    httpEvidence(f),
+    [
+      serverCheck('sstpService', f.host, f.port),
+      serverCheck('sstpPorts', f.host, f.port),
+      serverCheck('httpSys', f.host, f.port),
+      serverCheck('configStore', f.host, f.port),
+      serverCheck('parametersPermissions', f.host, f.port),
+      RESTART_RRAS_STEP,
+    ],
+  );
+}
+
+function methodRejectedFinding(f: Facts, h: Head, who: string): Finding {
+  return makeFinding(
+    'http-not-sstp',
+    `${who[0]?.toUpperCase()}${who.slice(1)} rejected the SSTP_DUPLEX_POST method with ${h.status}${h.reason ? ` ${h.reason}` : ''}: it does not speak SSTP.`,
+    httpEvidence(f),
+    [
+      `Check that TCP ${f.port} on the public address reaches the RRAS server and not a web server.`,
+      'If a reverse proxy or WAF is in front, let it pass the SSTP_DUPLEX_POST method to /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ untouched (or forward the TCP connection without terminating TLS).',
+      pageCheck(f),
+    ],
+  );
+}
+
+function otherStatusFinding(f: Facts, h: Head, { who, isHttpSys }: { who: string; isHttpSys: boolean }): Finding {
+  const location = h.headers['location'];
+  return makeFinding(
+    'http-status',
+    `The SSTP request got HTTP ${h.status}${h.reason ? ` ${h.reason}` : ''} from ${who}: it ${statusMeaning(h.status, location, isHttpSys)}.`,
+    { ...httpEvidence(f), ...(location ? { location } : {}) },
+    [
+      `Look up HTTP ${h.status} in the list of HTTP status codes (the page's https://go.microsoft.com/fwlink/?LinkID=82289) and in the logs of the device that answered.`,
+      pageCheck(f),
+      'If the Web proxy or the SSTP server is rejecting the connection, the server might not be configured for SSTP: check RRAS and the device in front of it.',
+    ],
+  );
+}
 
 function notSstp200(f: Facts, contentLength: string | null): Finding {
   const server = f.report.http?.server ?? null;

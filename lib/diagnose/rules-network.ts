@@ -5,7 +5,8 @@
 import type { Finding } from '../types.js';
 import { makeFinding } from './causes.js';
 import type { Facts } from './facts.js';
-import { hostPort, SSTP_PARAMETERS_KEY, serverCheck, sstpUrl } from './remediation.js';
+import { SSTP_PARAMETERS_KEY, serverCheck, sstpUrl } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 function withDetail(text: string, detail: string | null | undefined): string {
@@ -55,7 +56,7 @@ const SENT_SCHEMES = { basic: 'Basic', ntlm: 'NTLMv2', 'negotiate-ntlm': 'NTLMv2
 function proxyAuthRejected(f: Facts, detail: string | null): Finding {
   const proxy = f.report.proxy;
   const sent = proxy === null || proxy.authSent === 'none' ? 'the' : SENT_SCHEMES[proxy.authSent];
-  const target = hostPort(f.host, f.port);
+  const target = formatHostPort(f.host, f.port);
   return makeFinding(
     'proxy-auth-rejected',
     `${withDetail(`The proxy ${proxy?.url ?? ''} refused the credentials sent with ${sent} for CONNECT ${target}`, detail)}.`,
@@ -75,7 +76,7 @@ export const proxyRule: Rule = {
     const proxy = f.report.proxy;
     const tcp = f.step('tcp');
     const step = f.step('proxy');
-    const target = hostPort(f.host, f.port);
+    const target = formatHostPort(f.host, f.port);
 
     if (tcp?.status === 'fail' || step?.code === 'proxy-unreachable' || step?.code === 'proxy-timeout' || step?.code === 'proxy-tls-failed') {
       const code = tcp?.status === 'fail' ? tcp.code : (step?.code ?? 'proxy-unreachable');
@@ -157,7 +158,7 @@ export const tcpRule: Rule = {
   apply(f) {
     const step = f.step('tcp');
     if (step?.status !== 'fail' || f.viaProxy) return [];
-    const endpoint = hostPort(targetAddress(f), f.port);
+    const endpoint = formatHostPort(targetAddress(f), f.port);
     const evidence = { address: targetAddress(f), port: f.port, code: step.code, detail: step.detail };
     const pingSteps = [
       `From a client, ping ${f.host} and then the server's IP address (ping may be blocked by firewalls or IPsec even when TCP ${f.port} works).`,

@@ -4,7 +4,8 @@
 
 import { makeFinding } from './causes.js';
 import { NO_RESPONSE_CODES } from './rules-http.js';
-import { hostPort, RESTART_RRAS_STEP, serverCheck, SSTP_PARAMETERS_KEY, SSTP_URL_PATH } from './remediation.js';
+import { RESTART_RRAS_STEP, serverCheck, SSTP_PARAMETERS_KEY, SSTP_URL_PATH } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 export const offloadRule: Rule = {
@@ -17,7 +18,7 @@ export const offloadRule: Rule = {
     const notFound = h?.status === 404;
     const silent = !h && step?.status === 'fail' && NO_RESPONSE_CODES.includes(step.code);
     if (!notFound && !silent) return [];
-    const where = `http://${hostPort(f.host, f.port)}`;
+    const where = `http://${formatHostPort(f.host, f.port)}`;
     const what = notFound
       ? `answers the SSTP URL with 404${h?.server ? ` (Server: ${h.server})` : ''}`
       : `gives no HTTP answer to SSTP_DUPLEX_POST (${step?.code}${step?.detail ? `: ${step.detail}` : ''})`;

@@ -2,14 +2,12 @@
 // Request → Ack, or NAK / Abort), PPP link negotiation (RFC 1661) and, when credentials were given,
 // authentication and the crypto binding (MS-SSTP §3.2.5.2).
 
-import { AUTH_PROTOCOL_NAMES, type Finding, type SstpStatusInfo } from '../types.js';
+import { AUTH_PROTOCOL_NAMES, type Finding } from '../types.js';
+import { statusInfoText } from '../codec/sstp.js';
 import { makeFinding } from './causes.js';
-import { hostPort, RESTART_RRAS_STEP, rebindSteps, registryHashSteps, serverCheck } from './remediation.js';
+import { RESTART_RRAS_STEP, rebindSteps, registryHashSteps, serverCheck } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
-
-function statusText(s: SstpStatusInfo): string {
-  return `${s.attribName}: ${s.statusName}`;
-}
 
 export const sstpRule: Rule = {
   name: 'sstp',
@@ -31,7 +29,7 @@ export const sstpRule: Rule = {
     ];
     const evidence = {
       result,
-      status: sstp?.status.map(statusText) ?? [],
+      status: sstp?.status.map(statusInfoText) ?? [],
       detail: sstp?.detail ?? step?.detail ?? null,
       hashBitmask: sstp?.hashBitmask ?? null,
     };
@@ -58,9 +56,9 @@ export const sstpRule: Rule = {
     let summary: string;
     const extra: string[] = [];
     if (result === 'nak') {
-      summary = `The server refused the Call Connect Request with Call Connect NAK${statuses.length > 0 ? ` (${statuses.map(statusText).join('; ')})` : ''}: it rejects standard SSTP parameters (PPP encapsulation), a server-side fault or an implementation that does not follow MS-SSTP.`;
+      summary = `The server refused the Call Connect Request with Call Connect NAK${statuses.length > 0 ? ` (${statuses.map(statusInfoText).join('; ')})` : ''}: it rejects standard SSTP parameters (PPP encapsulation), a server-side fault or an implementation that does not follow MS-SSTP.`;
     } else if (result === 'abort') {
-      summary = `The server aborted the SSTP call (Call Abort${statuses.length > 0 ? `: ${statuses.map(statusText).join('; ')}` : ''}) during the FSM parameter negotiation.`;
+      summary = `The server aborted the SSTP call (Call Abort${statuses.length > 0 ? `: ${statuses.map(statusInfoText).join('; ')}` : ''}) during the FSM parameter negotiation.`;
     } else if (result === 'timeout') {
       summary = 'The server answered SSTP_DUPLEX_POST with 200 but never sent Call Connect Ack: the SSTP state machine on the server is not running the session.';
       extra.push(
@@ -188,7 +186,7 @@ export const authRule: Rule = {
               sha256: presented?.sha256 ?? null,
               placeholder: '<SHA-1 thumbprint of the proxy certificate>',
             }),
-            `If a TLS-inspecting firewall is on the client's path, exempt ${hostPort(f.host, f.port)} from inspection.`,
+            `If a TLS-inspecting firewall is on the client's path, exempt ${formatHostPort(f.host, f.port)} from inspection.`,
           ],
         ),
       );

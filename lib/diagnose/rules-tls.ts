@@ -8,7 +8,6 @@ import { makeFinding } from './causes.js';
 import { knownSha1, knownSha256, type Facts } from './facts.js';
 import {
   bindableHost,
-  hostPort,
   netshAddCommands,
   netshDeleteCommands,
   netshShowCommands,
@@ -17,6 +16,7 @@ import {
   registryHashSteps,
   serverCheck,
 } from './remediation.js';
+import { formatHostPort } from '../target.js';
 import type { Rule } from './rule.js';
 
 // TLS alert descriptions (RFC 8446 §6.2, as OpenSSL names them in TlsInfo.alert) grouped by what they mean here.
@@ -43,7 +43,7 @@ export const tlsRule: Rule = {
     const failure = tls?.failure ?? (step.code === 'skipped' || step.code === 'not-applicable' || step.code === 'established' ? 'error' : step.code);
     const detail = tls?.failureDetail ?? step.detail;
     const address = f.report.connectedAddress ?? f.report.resolved[0]?.address ?? f.host;
-    const endpoint = hostPort(address, f.port);
+    const endpoint = formatHostPort(address, f.port);
     const sni = tls?.sni ?? null;
     const where = sni ? `${endpoint} or for the host name ${sni}:${f.port}` : endpoint;
     const alert = tls?.alert ?? null;
@@ -100,9 +100,9 @@ export const tlsRule: Rule = {
     const remediation: string[] = [];
     if (kind === 'tunnel') {
       remediation.push(
-        `Check the proxy's log for the CONNECT to ${hostPort(f.host, f.port)}: whether it closed or held the tunnel, and why (TLS inspection, a destination or category policy, a limit on tunnel length).`,
+        `Check the proxy's log for the CONNECT to ${formatHostPort(f.host, f.port)}: whether it closed or held the tunnel, and why (TLS inspection, a destination or category policy, a limit on tunnel length).`,
         `If the proxy inspects TLS, exempt ${f.host} from inspection: SSTP needs the server's own certificate end to end.`,
-        `To tell the proxy from the server, probe ${hostPort(f.host, f.port)} from a network without the proxy (--no-proxy).`,
+        `To tell the proxy from the server, probe ${formatHostPort(f.host, f.port)} from a network without the proxy (--no-proxy).`,
       );
     }
     if (kind === 'size') {
@@ -129,8 +129,8 @@ export const tlsRule: Rule = {
       remediation.push(
         `Check that port ${f.port} on the public address is forwarded to the RRAS server and not to another service.`,
         kind === 'not-tls'
-          ? `Open http://${hostPort(f.host, f.port)}/ (plain HTTP) in a browser: whatever page answers is the service the port leads to.`
-          : `Check with the firewall or load balancer logs what holds TCP connections to ${hostPort(f.host, f.port)} without answering.`,
+          ? `Open http://${formatHostPort(f.host, f.port)}/ (plain HTTP) in a browser: whatever page answers is the service the port leads to.`
+          : `Check with the firewall or load balancer logs what holds TCP connections to ${formatHostPort(f.host, f.port)} without answering.`,
       );
     }
 

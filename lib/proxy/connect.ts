@@ -28,8 +28,10 @@ import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 import { basicAuthorization, basicToken, isSupportedScheme, parseAuthSchemes } from './challenge.js';
 import { answerChallenge, negotiateMessage, ntlmIdentity, parseChallengeMessage } from './ntlm.js';
 import { scrubSecrets, secretForms } from './redact.js';
+import { WAIT_CODES } from '../step-codes.js';
 import type { ProxyConfig } from './select.js';
 import type { ProxyInfo } from '../types.js';
+import { formatHostPort } from '../target.js';
 
 /** Outcomes of the proxy hop, each with its meaning. */
 export const PROXY_TUNNEL_CODES = {
@@ -42,7 +44,7 @@ export const PROXY_TUNNEL_CODES = {
   rejected: 'the proxy refused or failed the tunnel (403, 5xx, other status)',
   'bad-response': 'the proxy answered something that is not HTTP, or a malformed NTLM challenge',
   closed: 'the proxy closed the connection without a complete answer',
-  aborted: 'the caller cancelled the hop',
+  cancelled: WAIT_CODES.cancelled,
 } as const;
 export type ProxyTunnelCode = keyof typeof PROXY_TUNNEL_CODES;
 
@@ -225,7 +227,7 @@ function formatAuthority(target: { host: string; port: number }): string {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`invalid target port ${port}`);
   const host = target.host.startsWith('[') && target.host.endsWith(']') ? target.host.slice(1, -1) : target.host;
   if (!/^[A-Za-z0-9._~%:-]+$/.test(host)) throw new TypeError(`invalid target host ${JSON.stringify(target.host)}`);
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return formatHostPort(host, port);
 }
 
 /** The first CONNECT, then at most one authentication scheme's rounds. */
@@ -665,21 +667,21 @@ function judgeFailure(attempt: Failure, ctx: JudgeContext, done: Done): ProxyTun
   const received = attempt.head.length;
   switch (attempt.why) {
     case 'aborted':
-      return done('aborted', 'the proxy hop was cancelled');
+      return done('cancelled', 'the proxy hop was cancelled');
     case 'timeout':
       if (!attempt.proxyConnected) {
         return done(
           'proxy-timeout',
           attempt.tcpConnected
-            ? `the proxy accepted TCP but did not complete TLS within ${ctx.timeoutMs} ms`
-            : `no connection to the proxy ${ctx.proxy.redactedUrl} within ${ctx.timeoutMs} ms`,
+            ? `the proxy accepted TCP but did not complete TLS within ${Math.round(ctx.timeoutMs)} ms`
+            : `no connection to the proxy ${ctx.proxy.redactedUrl} within ${Math.round(ctx.timeoutMs)} ms`,
         );
       }
       return done(
         'proxy-timeout',
         received === 0
-          ? `the proxy accepted the connection but did not answer CONNECT within ${ctx.timeoutMs} ms`
-          : `the proxy sent ${received} bytes but no complete answer within ${ctx.timeoutMs} ms`,
+          ? `the proxy accepted the connection but did not answer CONNECT within ${Math.round(ctx.timeoutMs)} ms`
+          : `the proxy sent ${received} bytes but no complete answer within ${Math.round(ctx.timeoutMs)} ms`,
       );
     case 'connect':
       if (ctx.proxy.protocol === 'https:' && attempt.tcpConnected) {

@@ -2,6 +2,8 @@
 // shows who authenticates but never with what, and a scrubber for any text that could echo a secret
 // back (an error message, a header a proxy reflected, a garbled answer).
 
+import { formatHostPort } from '../target.js';
+
 const MASK = '***';
 
 /** `http://user:***@host:port`, or `http://host:port` without credentials; the port is always shown. */
@@ -12,14 +14,19 @@ export function redactProxyUrl(parts: {
   username: string | null;
   password: string | null;
 }): string {
-  const host = parts.host.includes(':') ? `[${parts.host}]` : parts.host;
   let userinfo = '';
   if (parts.username !== null) {
     userinfo = encodeURIComponent(parts.username);
     if (parts.password !== null) userinfo += `:${MASK}`;
     userinfo += '@';
   }
-  return `${parts.protocol}//${userinfo}${host}:${parts.port}`;
+  return `${parts.protocol}//${userinfo}${formatHostPort(parts.host, parts.port)}`;
+}
+
+/** Removes `user:password@` from every URL in a text (a CRL address, a proxy URL inside a message). */
+export function withoutUrlCredentials(text: string): string {
+  // Greedy up to the last "@" before the path: a password may itself hold an "@".
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/gi, '$1');
 }
 
 /**

@@ -81,8 +81,8 @@ export function probeFamilies(report: ProbeReport): MetricFamily[] {
     {
       name: 'sstp_probe_step_success',
       type: 'gauge',
-      help: 'Whether each hop that ran passed (1; a warning counts as passed) or failed (0); hops not reached have no series',
-      samples: ran.map((step) => ({ labels: { step: step.name }, value: step.status === 'fail' ? 0 : 1 })),
+      help: 'Whether each hop that ran passed (1) or failed (0); hops not reached have no series',
+      samples: ran.map((step) => ({ labels: { step: step.name }, value: step.status === 'pass' ? 1 : 0 })),
     },
     {
       name: 'sstp_probe_step_duration_seconds',

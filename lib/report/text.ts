@@ -5,6 +5,10 @@
 
 import { renderConnections } from './connections.js';
 import { AUTH_PROTOCOL_NAMES, type Finding, type ProbeReport, type Severity, type StepResult, type StepStatus } from '../types.js';
+import { formatHostPort } from '../target.js';
+import { withoutUrlCredentials } from '../proxy/redact.js';
+import { paint, type AnsiStyle } from './ansi.js';
+import { statusInfoText } from '../codec/sstp.js';
 
 export interface TextOptions {
   /** ANSI colours. */
@@ -15,27 +19,14 @@ export interface TextOptions {
   ascii?: boolean;
 }
 
-const ANSI = {
-  reset: '\u001b[0m',
-  bold: '\u001b[1m',
-  dim: '\u001b[2m',
-  red: '\u001b[31m',
-  green: '\u001b[32m',
-  yellow: '\u001b[33m',
-  cyan: '\u001b[36m',
-} as const;
-type Style = Exclude<keyof typeof ANSI, 'reset'>;
+type Style = AnsiStyle;
 
 interface Painter {
   (style: Style | Style[], text: string): string;
 }
 
 function painter(color: boolean): Painter {
-  return (style, text) => {
-    if (!color || text === '') return text;
-    const styles = Array.isArray(style) ? style : [style];
-    return `${styles.map((s) => ANSI[s]).join('')}${text}${ANSI.reset}`;
-  };
+  return (style, text) => paint(style, text, color);
 }
 
 interface Marks {
@@ -54,17 +45,8 @@ const ASCII_MARKS: Readonly<Marks> = { ok: '+', fail: 'x', warn: '!', skip: '-',
 // Header names whose values may carry credentials or session state.
 const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|set-cookie)$/i;
 
-/** Removes user:password@ from a URL-looking string. */
-function redactUrl(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
-}
-
-function endpoint(host: string, port: number): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-const STEP_MARK: Readonly<Record<StepStatus, keyof Marks>> = { pass: 'ok', fail: 'fail', warn: 'warn', skip: 'skip' };
-const STEP_STYLE: Readonly<Record<StepStatus, Style>> = { pass: 'green', fail: 'red', warn: 'yellow', skip: 'dim' };
+const STEP_MARK: Readonly<Record<StepStatus, keyof Marks>> = { pass: 'ok', fail: 'fail', skip: 'skip' };
+const STEP_STYLE: Readonly<Record<StepStatus, Style>> = { pass: 'green', fail: 'red', skip: 'dim' };
 const SEVERITY_MARK: Readonly<Record<Severity, keyof Marks>> = { error: 'fail', warning: 'warn', info: 'info' };
 const SEVERITY_STYLE: Readonly<Record<Severity, Style>> = { error: 'red', warning: 'yellow', info: 'cyan' };
 
@@ -78,7 +60,7 @@ function firstFailedStep(report: ProbeReport): StepResult | undefined {
 }
 
 function verdictLine(report: ProbeReport, m: Marks, paint: Painter): string {
-  const where = endpoint(report.target.host, report.target.port);
+  const where = formatHostPort(report.target.host, report.target.port);
   const errors = report.findings.filter((f) => f.severity === 'error');
   const warnings = report.findings.filter((f) => f.severity === 'warning');
   const acked = report.sstp?.result === 'ack';
@@ -109,7 +91,7 @@ function compactValue(value: unknown, verbose: boolean): string {
   else if (Array.isArray(value)) text = value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
   else if (typeof value === 'object') text = JSON.stringify(value);
   else text = String(value);
-  text = redactUrl(text);
+  text = withoutUrlCredentials(text);
   return !verbose && text.length > 90 ? `${text.slice(0, 87)}...` : text;
 }
 
@@ -125,7 +107,7 @@ function renderFinding(finding: Finding, m: Marks, paint: Painter, verbose: bool
   const style = SEVERITY_STYLE[finding.severity];
   const lines = [
     `  ${paint(style, `${m[SEVERITY_MARK[finding.severity]]} ${finding.severity.toUpperCase()}`)} ${paint('bold', finding.cause)}`,
-    `     ${redactUrl(finding.summary)}`,
+    `     ${withoutUrlCredentials(finding.summary)}`,
   ];
   const evidence = renderEvidence(finding.evidence, verbose);
   if (evidence) lines.push(`     ${paint('dim', 'evidence:')} ${evidence}`);
@@ -133,7 +115,7 @@ function renderFinding(finding: Finding, m: Marks, paint: Painter, verbose: bool
     lines.push(`     ${paint('dim', 'fix:')}`);
     const width = String(finding.remediation.length).length;
     finding.remediation.forEach((step, i) => {
-      lines.push(`       ${String(i + 1).padStart(width)}. ${redactUrl(step)}`);
+      lines.push(`       ${String(i + 1).padStart(width)}. ${withoutUrlCredentials(step)}`);
     });
   }
   return lines;
@@ -144,7 +126,7 @@ function renderSteps(report: ProbeReport, m: Marks, paint: Painter): string[] {
   return report.steps.map((s) => {
     const mark = paint(STEP_STYLE[s.status], `${m[STEP_MARK[s.status]]} ${s.status.padEnd(4)}`);
     const duration = s.status === 'skip' ? ''.padStart(8) : `${Math.round(s.durationMs)} ms`.padStart(8);
-    const what = s.status === 'skip' ? paint('dim', s.detail ?? s.code) : `${s.code}${s.detail ? `: ${redactUrl(s.detail)}` : ''}`;
+    const what = s.status === 'skip' ? paint('dim', s.detail ?? s.code) : `${s.code}${s.detail ? `: ${withoutUrlCredentials(s.detail)}` : ''}`;
     return `  ${mark}  ${s.name.padEnd(nameWidth)} ${duration}  ${what}`;
   });
 }
@@ -179,7 +161,7 @@ function renderDetails(report: ProbeReport, m: Marks, verbose: boolean): string[
   if (p && p.source !== 'none') {
     const answer = p.statusLine ?? (p.status !== null ? String(p.status) : 'no answer');
     const schemes = p.authSchemes.length > 0 ? `, asks for ${p.authSchemes.join(', ')}` : '';
-    lines.push(`${label('Proxy')}${redactUrl(p.url)} (${p.reason}) ${m.arrow} ${answer}${schemes}`);
+    lines.push(`${label('Proxy')}${withoutUrlCredentials(p.url)} (${p.reason}) ${m.arrow} ${answer}${schemes}`);
   }
   const t = report.tls;
   if (t && (t.protocol || t.failure)) {
@@ -204,7 +186,7 @@ function renderDetails(report: ProbeReport, m: Marks, verbose: boolean): string[
     const text =
       s.result === 'ack'
         ? `Call Connect Ack, crypto binding ${hashNames(s.hashProtocols)}${s.hashBitmask !== null ? ` (bitmask 0x${s.hashBitmask.toString(16).padStart(2, '0')})` : ''}`
-        : `${s.result}${s.status.length > 0 ? `: ${s.status.map((x) => `${x.attribName} ${x.statusName}`).join('; ')}` : ''}${s.detail ? ` (${s.detail})` : ''}`;
+        : `${s.result}${s.status.length > 0 ? `: ${s.status.map(statusInfoText).join('; ')}` : ''}${s.detail ? ` (${s.detail})` : ''}`;
     lines.push(`${label('SSTP')}${text}${verbose ? `; left with ${s.teardown}` : ''}`);
   }
   const ppp = report.ppp;
@@ -238,7 +220,7 @@ function renderAddresses(report: ProbeReport, m: Marks, paint: Painter): string[
     const mark = a.ok ? paint('green', m.ok) : paint('red', m.fail);
     const how = a.ok ? 'works' : `fails at ${a.failedStep ?? '?'}${a.code ? ` (${a.code})` : ''}`;
     const causes = a.causes.length > 0 ? ` [${a.causes.join(', ')}]` : '';
-    return `  ${mark} ${endpoint(a.address, report.target.port)} IPv${a.family} ${how}${causes}${a.sha256 ? ` SHA-256 ${a.sha256.slice(0, 16)}...` : ''}`;
+    return `  ${mark} ${formatHostPort(a.address, report.target.port)} IPv${a.family} ${how}${causes}${a.sha256 ? ` SHA-256 ${a.sha256.slice(0, 16)}...` : ''}`;
   });
 }
 

@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { PROMETHEUS_CONTENT_TYPE, renderFamilies, renderPrometheus } from '../report/prometheus.js';
 import { parseProbeQuery, type ProbeOverrides } from './params.js';
 import { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, DEFAULT_MAX_CONCURRENT } from './defaults.js';
+import { formatHostPort } from '../target.js';
 
 export { DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, DEFAULT_MAX_CONCURRENT };
 
@@ -192,8 +193,7 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
     if (options.signal.aborted) await close();
     else options.signal.addEventListener('abort', () => void close(), { once: true });
   }
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  return { host, port: boundPort, url: `http://${shownHost}:${boundPort}`, close };
+  return { host, port: boundPort, url: `http://${formatHostPort(host, boundPort)}`, close };
 }
 
 /**
@@ -276,7 +276,7 @@ function ownMetrics(counters: Counters, maxConcurrent: number): string {
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = formatHostPort(host, port);
   const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EADDRNOTAVAIL' ? 'no such local address' : error.code === 'EACCES' ? 'permission denied' : error.message;
   return Object.assign(new Error(`cannot listen on ${where}: ${why}`), { code: error.code });
 }

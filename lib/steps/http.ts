@@ -4,11 +4,12 @@ import {
   buildDuplexPostRequest,
   headerValue,
   isSstpContentLength,
+  SSTP_CONTENT_LENGTH,
   parseResponseHead,
   type HttpResponseHead,
 } from '../codec/http.js';
 import type { StreamReader } from '../net/stream-reader.js';
-import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
+import { readEnding, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
 // MS-SSTP §3.2.5.1: one SSTP_DUPLEX_POST, answered by "200" with Content-Length 2^64-1 (or none). The bytes
@@ -34,26 +35,13 @@ export async function httpStep(
   const read = await reader.read(parseHead, options.timeoutMs, options.signal);
   const correlationId = request.correlationId;
   if (!read.ok) {
-    switch (read.reason) {
-      case 'timeout': {
-        // Some bytes and then nothing: a trickling or stuck server, not a silent one.
-        if (reader.buffered > 0) {
-          const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-          return { step: finishStep('http', 'fail', 'partial', startedAt, `partial response, ${reader.buffered} bytes in ${seconds} s, no complete HTTP head ${waitedWithin(options)}`), info: null, correlationId };
-        }
-        return { step: finishStep('http', 'fail', 'timeout', startedAt, `no HTTP response ${waitedWithin(options)}`), info: null, correlationId };
-      }
-      case 'reset':
-        return { step: finishStep('http', 'fail', 'reset', startedAt, 'the server reset the connection instead of answering the request'), info: null, correlationId };
-      case 'closed':
-        return { step: finishStep('http', 'fail', 'closed', startedAt, 'the server closed the connection without an HTTP response'), info: null, correlationId };
-      case 'aborted': {
-        const ended = interruptionOf(options.signal, startedAt, 'no HTTP response');
-        return { step: finishStep('http', ended.code === 'cancelled' ? 'skip' : 'fail', ended.code, startedAt, ended.detail), info: null, correlationId };
-      }
-      case 'invalid':
-        return { step: finishStep('http', 'fail', 'malformed', startedAt, `the reply is not an HTTP response: ${read.error?.message ?? 'unparsable'}`), info: null, correlationId };
+    const ended = readEnding(read, { ...options, startedAt, awaited: 'no HTTP response', instead: 'instead of answering the request', notUnit: 'an HTTP response' });
+    // Some bytes and then nothing: a trickling or stuck server, not a silent one.
+    if (ended.kind === 'timeout' && reader.buffered > 0) {
+      const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+      return { step: finishStep('http', 'fail', 'partial', startedAt, `partial response, ${reader.buffered} bytes in ${seconds} s, no complete HTTP head ${waitedWithin(options)}`), info: null, correlationId };
     }
+    return { step: finishStep('http', 'fail', ended.kind === 'invalid' ? 'malformed' : ended.kind, startedAt, ended.detail), info: null, correlationId };
   }
   const head = read.value;
   const info = describeHead(head);
@@ -67,7 +55,7 @@ export async function httpStep(
   // MS-SSTP §3.2.5.1: the server's 200 carries Content-Length 2^64-1; a 200 without it is a web server's page.
   if (info.contentLength === null || !isSstpContentLength(info.contentLength)) {
     const had = info.contentLength === null ? 'no Content-Length' : `Content-Length ${info.contentLength}`;
-    return { step: finishStep('http', 'fail', 'bad-content-length', startedAt, `200 with ${had}, not the 18446744073709551615 an SSTP server sends`), info, correlationId };
+    return { step: finishStep('http', 'fail', 'bad-content-length', startedAt, `200 with ${had}, not the ${SSTP_CONTENT_LENGTH} an SSTP server sends`), info, correlationId };
   }
   return { step: finishStep('http', 'pass', 'sstp-ok', startedAt, `HTTP/1.1 200${info.server ? ` from ${info.server}` : ''}`), info, correlationId };
 }

@@ -9,24 +9,22 @@
 // SSTP Echo is never sent here: before Call Connected it is an invalid message.
 //
 // Secrets (password, HLAK, nonce, MAC) stay inside: results and log lines carry names and sizes only.
-import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type SstpStatusInfo, type StepResult, type TlsInfo } from '../types.js';
+import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type StepResult } from '../types.js';
 import {
   MESSAGE_TYPE,
-  attributeName,
   callDisconnectAck,
   dataPacket,
   echoResponse,
-  statusInfos,
-  statusName,
+  statusInfoText,
   type SstpPacket,
 } from '../codec/sstp.js';
 import { PPP_PROTOCOLS, chapCodeName, decodePppFrame, lcpCodeName, papCodeName, pppProtocolName } from '../codec/ppp.js';
 import { HASH_PROTOCOL_IDS, buildCallConnected, certificateHash, chooseBindingHash, type BindingHash } from '../auth/crypto-binding.js';
 import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-client.js';
-import { certificateFitsHost } from '../cert/names.js';
 import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
-import type { SstpChannel } from './sstp.js';
-import { cancelledFromOutside, interruptionOf } from '../endings.js';
+import { reportedStatuses, type SstpChannel } from './sstp.js';
+import { cancelledFromOutside, readEnding } from '../endings.js';
+import type { ReadFailure } from '../net/stream-reader.js';
 import { finishStep, skippedStep } from './result.js';
 
 /** What the session needs from the SSTP channel (SstpChannel in the probe). */
@@ -122,7 +120,7 @@ export async function pppSession(channel: PppChannel, options: PppSessionOptions
   while (!engine.done) {
     const read = await channel.readPacket(Math.max(0, deadline - Date.now()), options.signal);
     if (!read.ok) {
-      interruption = readFailure(read.reason, read.error, opened ? 'authentication' : 'LCP negotiation', timeoutMs, options.signal, authStarted ?? pppStarted);
+      interruption = readFailure(read, opened ? 'authentication' : 'LCP negotiation', timeoutMs, options.signal, authStarted ?? pppStarted);
       if (read.reason === 'closed' || read.reason === 'reset' || read.reason === 'invalid') state = 'closed';
       break;
     }
@@ -209,8 +207,8 @@ export interface PppPathInput {
   leafDer: Buffer | null;
   /** Plain HTTP only: the hashes the crypto binding carries instead of the leaf's (the balancer's certificate). */
   bindingHashes?: ConfiguredBindingHashes;
+  /** As the certificate judge left it (chainTrusted and nameMatches decided). */
   certificate: CertificateInfo | null;
-  tls: TlsInfo | null;
   /** The certificate judgement's verdict on sending credentials (trust, name, validity, EKU), if made. */
   certificateAcceptable?: boolean | null;
   /** The name a client dials (SNI, else the target host): what the certificate must fit. */
@@ -240,7 +238,7 @@ export async function pppAndAuthSteps(
   let refusal: string | null = null;
   // Over plain HTTP nothing is judged: the administrator named the certificate clients bind to.
   if (credentials !== null && input.insecure !== true && input.bindingHashes === undefined) {
-    refusal = credentialRefusal({ certificate: input.certificate, tls: input.tls, host: input.host, now: input.now, acceptable: input.certificateAcceptable ?? null });
+    refusal = credentialRefusal({ certificate: input.certificate, host: input.host, now: input.now, acceptable: input.certificateAcceptable ?? null });
     if (refusal !== null) credentials = null;
   }
   const session = await pppSession(channel, {
@@ -271,12 +269,9 @@ export function refusedAuth(reason: string): { step: StepResult; info: AuthInfo 
   };
 }
 
-// Node's verdict codes that do not mean "untrusted chain": names and dates are checked on their own.
-const NOT_CHAIN_CODES: ReadonlySet<string> = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
-
 export interface CredentialSafetyInput {
+  /** As the certificate judge left it (chainTrusted and nameMatches decided). */
   certificate: CertificateInfo | null;
-  tls: TlsInfo | null;
   /** The name a client dials: the SNI when one is sent, else the target host (a name or an address). */
   host: string;
   now: Date;
@@ -292,12 +287,9 @@ export interface CredentialSafetyInput {
 export function credentialRefusal(input: CredentialSafetyInput): string | null {
   const cert = input.certificate;
   if (cert === null) return 'no server certificate could be read';
-  const code = input.tls?.authorizationError ?? null;
   const reasons: string[] = [];
-  const trusted = cert.chainTrusted ?? (code === null || NOT_CHAIN_CODES.has(code));
-  if (!trusted) reasons.push(`the certificate chain is not trusted${code ? ` (${code})` : ''}`);
-  const nameFits = cert.nameMatches ?? certificateFitsHost(cert, input.host);
-  if (!nameFits) reasons.push(`the certificate is not valid for ${input.host}`);
+  if (cert.chainTrusted !== true) reasons.push('the certificate chain is not trusted');
+  if (cert.nameMatches !== true) reasons.push(`the certificate is not valid for ${input.host}`);
   const validity = validityState(new Date(cert.notBefore), new Date(cert.notAfter), input.now);
   if (validity === 'not-yet-valid') reasons.push(`the certificate is not valid before ${cert.notBefore}`);
   if (validity === 'expired') reasons.push(`the certificate expired on ${cert.notAfter}`);
@@ -398,7 +390,7 @@ function pppOutcome(engine: PppClient, startedAt: number, facts: PppFacts): Step
     if (i === null || (i.code === 'timeout' && facts.malformed > 0)) {
       return finishStep('ppp', 'fail', 'invalid', startedAt, `the server sent ${facts.malformed} PPP frame(s) that could not be decoded and no LCP Configure-Request`);
     }
-    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `no LCP Configure-Request from the server within ${facts.timeoutMs} ms after Call Connect Ack` : i.detail);
+    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `no LCP Configure-Request from the server within ${Math.round(facts.timeoutMs)} ms after Call Connect Ack` : i.detail);
   }
   if (terminated !== null && !facts.provoked && !facts.opened) {
     return finishStep('ppp', 'fail', 'terminated', startedAt, `the server ended LCP: ${terminated}`);
@@ -409,7 +401,7 @@ function pppOutcome(engine: PppClient, startedAt: number, facts: PppFacts): Step
   if (facts.credentials && !facts.opened && facts.interruption !== null && result.stop !== 'auth-refused') {
     // With credentials LCP must open before authentication can start.
     const i = facts.interruption;
-    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `LCP did not open within ${facts.timeoutMs} ms` : i.detail);
+    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `LCP did not open within ${Math.round(facts.timeoutMs)} ms` : i.detail);
   }
   return finishStep('ppp', 'pass', 'configured', startedAt, pppDetail(engine, facts.provoked || facts.naksSent > 0, facts.naksSent));
 }
@@ -448,7 +440,7 @@ function authOutcome(
     case 'refused':
       return finishStep('auth', 'fail', 'refused', startedAt, info.message ?? 'the server refused every method we can use');
     case 'timeout':
-      return finishStep('auth', 'fail', 'timeout', startedAt, `${info.message ?? 'no answer'} within ${timeoutMs} ms`);
+      return finishStep('auth', 'fail', 'timeout', startedAt, `${info.message ?? 'no answer'} within ${Math.round(timeoutMs)} ms`);
     default:
       return finishStep('auth', 'fail', interruption && interruption.code !== 'timeout' ? interruption.code : 'error', startedAt, info.message ?? 'authentication failed');
   }
@@ -458,27 +450,16 @@ function hashLabel(hash: BindingHash): string {
   return hash === 'sha256' ? 'SHA-256' : 'SHA-1';
 }
 
-function readFailure(reason: string, error: Error | null, phase: string, timeoutMs: number, signal: AbortSignal | undefined, startedAt: number): Interruption {
-  switch (reason) {
-    case 'timeout':
-      return { code: 'timeout', detail: `no answer during ${phase} within ${Math.round(timeoutMs)} ms` };
-    case 'aborted':
-      return interruptionOf(signal, startedAt, `no answer during ${phase}`);
-    case 'invalid':
-      return { code: 'invalid', detail: `the server sent bytes that are not SSTP during ${phase}: ${error?.message ?? 'undecodable'}` };
-    default:
-      return { code: 'closed', detail: `the server ${reason === 'reset' ? 'reset' : 'closed'} the connection during ${phase}` };
-  }
+function readFailure(read: { reason: ReadFailure; error: Error | null }, phase: string, timeoutMs: number, signal: AbortSignal | undefined, startedAt: number): Interruption {
+  const ended = readEnding(read, { timeoutMs, signal, startedAt, awaited: `no answer during ${phase}`, instead: `during ${phase}`, notUnit: `SSTP (during ${phase})` });
+  // The wait here is the step's own or what is left of the overall deadline; which one is not known here.
+  if (ended.kind === 'timeout') return { code: 'timeout', detail: `no answer during ${phase} within ${Math.round(timeoutMs)} ms` };
+  return { code: ended.kind === 'reset' ? 'closed' : ended.kind, detail: ended.detail };
 }
 
 function describeStatuses(packet: SstpPacket): string {
-  const statuses: SstpStatusInfo[] = statusInfos(packet).map((s) => ({
-    attribId: s.attribId,
-    attribName: attributeName(s.attribId),
-    status: s.status,
-    statusName: statusName(s.status),
-  }));
-  return statuses.length === 0 ? '' : `: ${statuses.map((s) => `${s.statusName} (attribute ${s.attribName})`).join('; ')}`;
+  const statuses = reportedStatuses(packet);
+  return statuses.length === 0 ? '' : `: ${statuses.map(statusInfoText).join('; ')}`;
 }
 
 /** `LCP Configure-Request`, `CHAP Response`...: protocol and code only, never the content. */

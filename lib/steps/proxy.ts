@@ -23,7 +23,8 @@ export async function proxyStep(proxy: ProxyConfig, target: Target, options: Ste
   const tunnel = await openTunnel(proxy, target, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
   if (!tunnel.socket && options.signal?.aborted) {
     const ended = interruptionOf(options.signal, startedAt, `no tunnel through the proxy ${proxy.redactedUrl}`);
-    return { step: finishStep('proxy', 'fail', ended.code === 'timeout' ? 'proxy-timeout' : 'cancelled', startedAt, ended.detail), evidence: tunnel.evidence, socket: null };
+    const step = ended.code === 'timeout' ? finishStep('proxy', 'fail', 'proxy-timeout', startedAt, ended.detail) : finishStep('proxy', 'skip', 'cancelled', startedAt, ended.detail);
+    return { step, evidence: tunnel.evidence, socket: null };
   }
   return {
     step: { name: 'proxy', status: tunnel.status, durationMs: Math.round(tunnel.durationMs), code: tunnel.code, detail: tunnel.detail },

@@ -1,9 +1,8 @@
-import { isIP } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { CertificateInfo, SniAttempt, SniComparison, StepResult, Target } from '../types.js';
 import type { StepBound } from '../endings.js';
 import { describeCertificateOrNull } from '../cert/describe.js';
-import { certificateFitsHost } from '../cert/names.js';
+import { certificateFitsHost, isIpLiteral } from '../cert/names.js';
 import { tcpStep } from './tcp.js';
 import { tlsStep } from './tls.js';
 
@@ -32,7 +31,7 @@ export async function compareSni(target: Target, main: MainHandshake, sni: strin
   const tlsFailed = main.steps.some((s) => s.name === 'tls' && s.status === 'fail');
   const certificateWrong = main.certificate !== null && (main.certificate.nameMatches === false || main.certificate.chainTrusted === false);
   if (!tcpPassed || !(tlsFailed || certificateWrong)) return null;
-  const other = sni === null ? (isIP(target.host) ? null : target.host) : null;
+  const other = sni === null ? (isIpLiteral(target.host) ? null : target.host) : null;
   if (sni === null && other === null) return null;
   // Both handshakes are judged against the name the client dials, whatever SNI each one sent.
   const attempt = await handshakeOnly(main.address, target.port, other, sni ?? target.host, options);

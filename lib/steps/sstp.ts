@@ -15,11 +15,12 @@ import {
   messageTypeName,
   splitPacket,
   statusInfos,
+  statusInfoText,
   statusName,
   type SstpPacket,
 } from '../codec/sstp.js';
 import type { ReadOutcome, StreamReader } from '../net/stream-reader.js';
-import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
+import { readEnding, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
 /** The SSTP control channel over an established TLS socket (or plain HTTP behind an offloading balancer): framed reads and the polite ways to leave. */
@@ -115,22 +116,10 @@ export async function sstpStep(
   for (;;) {
     const read = await channel.readPacket(Math.max(0, deadline - Date.now()), options.signal);
     if (!read.ok) {
-      switch (read.reason) {
-        case 'timeout':
-          info.result = 'timeout';
-          return done('fail', 'timeout', `no answer to Call Connect Request ${waitedWithin(options)}`);
-        case 'aborted': {
-          const ended = interruptionOf(options.signal, startedAt, 'no answer to Call Connect Request');
-          info.result = ended.code;
-          return done(ended.code === 'cancelled' ? 'skip' : 'fail', ended.code, ended.detail);
-        }
-        case 'invalid':
-          info.result = 'invalid';
-          return done('fail', 'invalid', `the reply is not a valid SSTP packet: ${read.error?.message ?? 'undecodable'}`);
-        default:
-          info.result = 'closed';
-          return done('fail', 'closed', `the server ${read.reason === 'reset' ? 'reset' : 'closed'} the connection instead of answering Call Connect Request`);
-      }
+      const ended = readEnding(read, { ...options, startedAt, awaited: 'no answer to Call Connect Request', instead: 'instead of answering Call Connect Request', notUnit: 'a valid SSTP packet' });
+      const code = ended.kind === 'reset' ? 'closed' : ended.kind;
+      info.result = code;
+      return done('fail', code, ended.detail);
     }
     const packet = read.value;
     // Servers may send PPP before or around the Ack; only control messages decide this step.
@@ -175,7 +164,8 @@ export async function sstpStep(
   }
 }
 
-function reportedStatuses(packet: SstpPacket): SstpStatusInfo[] {
+/** The Status Info attributes of a control packet, as the report shows them. */
+export function reportedStatuses(packet: SstpPacket): SstpStatusInfo[] {
   return statusInfos(packet).map((info) => ({
     attribId: info.attribId,
     attribName: attributeName(info.attribId),
@@ -186,7 +176,7 @@ function reportedStatuses(packet: SstpPacket): SstpStatusInfo[] {
 
 function describeStatuses(statuses: SstpStatusInfo[]): string {
   if (statuses.length === 0) return '';
-  return `: ${statuses.map((s) => `${s.statusName} (attribute ${s.attribName})`).join('; ')}`;
+  return `: ${statuses.map(statusInfoText).join('; ')}`;
 }
 
 function hex2(value: number): string {

@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import type { StepResult } from '../types.js';
-import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
+import { endOnce, interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
+import { formatHostPort } from '../target.js';
 
 export interface TcpStepOutcome {
   step: StepResult;
@@ -17,23 +18,27 @@ export function tcpStep(
   options: StepBound & { signal?: AbortSignal },
 ): Promise<TcpStepOutcome> {
   const startedAt = performance.now();
-  const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const where = formatHostPort(address, port);
   return new Promise<TcpStepOutcome>((resolve) => {
     const socket = new Socket();
-    let settled = false;
-    const settle = (outcome: TcpStepOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('connect');
-      socket.removeListener('error', onError);
-      // Later errors surface through the TLS layer and its reader; this keeps a late RST from crashing the process.
-      socket.on('error', ignoreError);
-      if (!outcome.socket) socket.destroy();
-      resolve(outcome);
-    };
-    const onError = (error: NodeJS.ErrnoException): void => {
+    const ending = endOnce<TcpStepOutcome>(options, {
+      onTimeout: () => ({ step: finishStep('tcp', 'fail', 'timeout', startedAt, `no answer from ${where} ${waitedWithin(options)} (filtered?)`), socket: null }),
+      onAbort: () => {
+        const ended = interruptionOf(options.signal, startedAt, `no answer from ${where}`);
+        return { step: finishStep('tcp', 'fail', ended.code, startedAt, ended.detail), socket: null };
+      },
+      finish: (outcome) => {
+        socket.removeAllListeners('connect');
+        socket.removeListener('error', onError);
+        // Later errors surface through the TLS layer and its reader; this keeps a late RST from crashing the process.
+        socket.on('error', ignoreError);
+        if (!outcome.socket) socket.destroy();
+        resolve(outcome);
+      },
+    });
+    const settle = ending.settle;
+    // A declaration: the ending may settle (an already-aborted signal) before this line is reached.
+    function onError(error: NodeJS.ErrnoException): void {
       const code = error.code ?? 'ERROR';
       if (code === 'ECONNREFUSED') {
         settle({ step: finishStep('tcp', 'fail', 'refused', startedAt, `${where} refused the connection (TCP RST)`), socket: null });
@@ -44,17 +49,8 @@ export function tcpStep(
       } else {
         settle({ step: finishStep('tcp', 'fail', 'error', startedAt, `connecting to ${where} failed: ${code}`), socket: null });
       }
-    };
-    const onAbort = (): void => {
-      const ended = interruptionOf(options.signal, startedAt, `no answer from ${where}`);
-      settle({ step: finishStep('tcp', ended.code === 'cancelled' ? 'skip' : 'fail', ended.code, startedAt, ended.detail), socket: null });
-    };
-    const timer = setTimeout(
-      () => settle({ step: finishStep('tcp', 'fail', 'timeout', startedAt, `no answer from ${where} ${waitedWithin(options)} (filtered?)`), socket: null }),
-      options.timeoutMs,
-    );
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    }
+    if (ending.settled) return;
     socket.once('connect', () => {
       socket.setNoDelay(true);
       settle({ step: finishStep('tcp', 'pass', 'connected', startedAt, `connected to ${where}`), socket });

@@ -1,7 +1,7 @@
 import { connect, createSecureContext, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { StepResult, TlsFailure, TlsInfo } from '../types.js';
-import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
+import { endOnce, interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
 // The TLS step connects the way an SSTP client does (SNI = the name dialled) but enforces nothing: the
@@ -50,7 +50,6 @@ export function tlsStep(
     alert: null,
   };
   return new Promise<TlsStepOutcome>((resolve) => {
-    let settled = false;
     const socket = connect({
       socket: transport,
       ...(options.sni ? { servername: options.sni } : {}),
@@ -58,40 +57,38 @@ export function tlsStep(
       // The protocol floor and ciphers are context settings: they come with the context.
       secureContext: options.secureContext,
     });
-    const settle = (outcome: TlsStepOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.removeListener('error', onError);
-      socket.on('error', ignoreError);
-      if (!outcome.socket) {
-        socket.destroy();
-        transport.destroy();
-      }
-      resolve(outcome);
-    };
-    const fail = (failure: TlsFailure, detail: string): void => {
-      if (settled) return;
+    const failed = (failure: TlsFailure, detail: string): TlsStepOutcome => {
       info.failure = failure;
       info.failureDetail = detail;
-      settle({ step: finishStep('tls', 'fail', failure, startedAt, detail), info, chain: [], socket: null });
+      return { step: finishStep('tls', 'fail', failure, startedAt, detail), info, chain: [], socket: null };
     };
-    const onError = (error: NodeJS.ErrnoException): void => {
+    const ending = endOnce<TlsStepOutcome>(options, {
+      onTimeout: () => failed('timeout', `no TLS handshake ${waitedWithin(options)}`),
+      onAbort: () => {
+        const ended = interruptionOf(options.signal, startedAt, 'no TLS handshake');
+        return failed(ended.code, ended.detail);
+      },
+      finish: (outcome) => {
+        socket.removeListener('error', onError);
+        socket.on('error', ignoreError);
+        if (!outcome.socket) {
+          socket.destroy();
+          transport.destroy();
+        }
+        resolve(outcome);
+      },
+    });
+    const settle = ending.settle;
+    const fail = (failure: TlsFailure, detail: string): void => {
+      if (!ending.settled) settle(failed(failure, detail));
+    };
+    // A declaration: the ending may settle (an already-aborted signal) before this line is reached.
+    function onError(error: NodeJS.ErrnoException): void {
       const kind = classifyHandshakeError(error);
       info.alert = kind.alert;
       fail(kind.failure, kind.detail);
-    };
-    const onAbort = (): void => {
-      const ended = interruptionOf(options.signal, startedAt, 'no TLS handshake');
-      fail(ended.code, ended.detail);
-    };
-    const timer = setTimeout(
-      () => fail('timeout', `no TLS handshake ${waitedWithin(options)}`),
-      options.timeoutMs,
-    );
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    }
+    if (ending.settled) return;
     socket.on('error', onError);
     socket.once('close', () => fail('closed', 'the server closed the connection during the TLS handshake'));
     socket.once('secureConnect', () => {

@@ -2,8 +2,12 @@
 // answer (every step passes, HTTP.SYS 200 with the 2^64-1 Content-Length, Call Connect Ack) and
 // change only what a test is about.
 
-import type { CertificateInfo, ProbeReport, ProxyInfo, StepName, StepResult, StepStatus } from '../../lib/types.js';
+import type { CertificateInfo, IssuerFetchAttempt, ProbeReport, ProxyInfo, StepName, StepResult, StepStatus } from '../../lib/types.js';
 import { STEP_NAMES } from '../../lib/types.js';
+import { judgeCertificate } from '../../lib/cert/judge.js';
+import { isIpLiteral } from '../../lib/cert/names.js';
+import { certificateChecks } from '../../lib/cert/checks.js';
+import { createCertFactory, type CertFactory, type CertSpec, type IssuedCert, type Pki } from '../../fixtures/certs.js';
 
 export const NOW = new Date('2025-06-01T12:00:00Z');
 
@@ -170,4 +174,53 @@ export function stepOf(report: ProbeReport, name: StepName): StepResult {
   const found = report.steps.find((step) => step.name === name);
   if (!found) throw new Error(`no ${name} step`);
   return found;
+}
+
+/** The name the judged reports below are probed for. */
+export const JUDGED_HOST = 'vpn.contoso.com';
+export const JUDGED_CRL_URL = 'http://pki.contoso.com/issuing.crl';
+const JUDGED_ANCHORS = { bundled: 0, extra: 1, system: null, nodeExtraCaCerts: null };
+
+export interface JudgedReportOptions {
+  /** Trust anchors (PEM); default the test root. */
+  trusted?: string[];
+  issuerFetch?: IssuerFetchAttempt[] | null;
+  /** The name or address dialled; default JUDGED_HOST. An address is dialled without SNI. */
+  host?: string;
+  /** The probe's clock; default now. */
+  now?: Date;
+}
+
+export interface JudgedPki {
+  factory: CertFactory;
+  pki: Pki;
+  /** A leaf of the test PKI for JUDGED_HOST, naming JUDGED_CRL_URL; `spec` changes what a test is about. */
+  leafFor(spec?: Partial<CertSpec>): IssuedCert;
+  /**
+   * A healthy report whose certificate sections come from the real judge, as the probe writes them:
+   * `certificate` and `certificateChecks` for `chain` (leaf first, as the server sent it).
+   */
+  report(chain: IssuedCert[], options?: JudgedReportOptions): ProbeReport;
+}
+
+/** Real certificates (root, issuing CA, leaves) and reports built from them; make one per test file. */
+export function judgedPki(): JudgedPki {
+  const factory = createCertFactory();
+  const pki = factory.createPki({ leafCrlUrls: [JUDGED_CRL_URL] });
+  return {
+    factory,
+    pki,
+    leafFor: (spec = {}) => pki.leaf({ subjectCN: JUDGED_HOST, dnsNames: [JUDGED_HOST], ...spec }),
+    report(chain, options = {}) {
+      const now = options.now ?? new Date();
+      const host = options.host ?? JUDGED_HOST;
+      const judgement = judgeCertificate({ chain: chain.map((c) => c.der), host, now, trustedCaPems: options.trusted ?? [pki.root.certPem] });
+      const report = healthyReport();
+      report.target.host = host;
+      report.tls!.sni = isIpLiteral(host) ? null : host;
+      report.certificate = judgement.certificate;
+      report.certificateChecks = certificateChecks(judgement, { now, issuerFetch: options.issuerFetch ?? null, trustAnchors: JUDGED_ANCHORS });
+      return report;
+    },
+  };
 }

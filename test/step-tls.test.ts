@@ -1,0 +1,65 @@
+import t from 'tap';
+import { createServer, type Socket } from 'node:net';
+import { tcpStep } from '../lib/steps/tcp.js';
+import { createTlsClientContext, tlsStep, type TlsStepOutcome } from '../lib/steps/tls.js';
+import { fixtureStarter } from './helpers/fixture.js';
+
+// The tls step alone, after a real tcp step: what the handshake saw is evidence, nothing is enforced.
+
+const start = fixtureStarter();
+
+async function handshakeWith(port: number, options: { timeoutMs?: number; sni?: string | null; ca?: string[]; signal?: AbortSignal } = {}): Promise<TlsStepOutcome> {
+  const tcp = await tcpStep('127.0.0.1', port, { timeoutMs: 5_000 });
+  if (!tcp.socket) throw new Error(tcp.step.detail ?? tcp.step.code);
+  return tlsStep(tcp.socket, {
+    timeoutMs: options.timeoutMs ?? 5_000,
+    sni: options.sni ?? null,
+    secureContext: createTlsClientContext(options.ca ?? []),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+t.test('a TLS server: established, with protocol, cipher and the chain as sent', async (t) => {
+  const server = await start(t, 'healthy');
+  const out = await handshakeWith(server.port, { sni: 'sstp.test', ca: server.trustedCaPems });
+  t.match(out.step, { name: 'tls', status: 'pass', code: 'established' });
+  t.match(out.info, { sni: 'sstp.test', protocol: /^TLSv1\.[23]$/, authorizationError: null, failure: null });
+  t.ok(out.chain.length >= 1 && out.chain[0]!.equals(server.certificate!.der), 'the leaf the server sent comes first');
+  out.socket?.destroy();
+});
+
+t.test('an untrusted certificate is recorded, not refused', async (t) => {
+  const server = await start(t, 'healthy');
+  const out = await handshakeWith(server.port);
+  t.equal(out.step.code, 'established');
+  t.match(out.info.authorizationError, /^[A-Z_]+$/, "Node's verdict kept as evidence");
+  out.socket?.destroy();
+});
+
+t.test('a server that resets after the ClientHello: reset', async (t) => {
+  const server = await start(t, 'tls-reset');
+  const out = await handshakeWith(server.port);
+  t.match(out.step, { status: 'fail' });
+  t.match(out.info.failure, /^(reset|closed)$/);
+  t.equal(out.socket, null);
+});
+
+t.test('a listener that never speaks TLS: timeout in whole milliseconds; a cancel reads cancelled', async (t) => {
+  const sockets = new Set<Socket>();
+  const mute = createServer((s) => sockets.add(s));
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    mute.close();
+  });
+  const port = (mute.address() as { port: number }).port;
+  const timedOut = await handshakeWith(port, { timeoutMs: 300.7 });
+  t.match(timedOut.step, { status: 'fail', code: 'timeout', detail: 'no TLS handshake within 301 ms (the step deadline)' });
+  t.equal(timedOut.info.failure, 'timeout');
+
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const cancelled = await handshakeWith(port, { timeoutMs: 10_000, signal: controller.signal });
+  t.match(cancelled.step, { status: 'skip', code: 'cancelled' });
+  t.equal(cancelled.info.failure, 'cancelled');
+});
