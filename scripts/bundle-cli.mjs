@@ -10,8 +10,9 @@
 // - node-forge and undici stay outside, loaded from node_modules when used (forge's ASN.1 part by the
 //   certificate code, all of it only by the demo; undici only for fetches through a proxy).
 // - cliui measures every help line with string-width, which segments each string into graphemes and matches
-//   emoji patterns per character (~40 ms for our --help). Printable ASCII is one column per character in every
-//   terminal, so such strings are counted by length and anything else still goes to string-width.
+//   emoji patterns per character (~40 ms for our --help, ~20 ms more to set up its segmenter). Printable ASCII
+//   is one column per character in every terminal, so such strings are counted by length and anything else
+//   still goes to string-width, loaded on first use.
 
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,10 +36,12 @@ const asciiFastStringWidth = {
     bundler.onLoad({ filter: /.*/, namespace: FAST_WIDTH }, (args) => ({
       resolveDir: root,
       contents: [
-        `import stringWidth from ${JSON.stringify(args.path)};`,
+        // required, not imported: the bundle then evaluates string-width (its Intl.Segmenter, its emoji
+        // patterns) only when a string is not printable ASCII, which our help never has.
         'const PRINTABLE_ASCII = /^[\\x20-\\x7e]*$/;',
         'export default function asciiFastStringWidth(text, options) {',
-        '  return typeof text === "string" && PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text, options);',
+        '  if (typeof text === "string" && PRINTABLE_ASCII.test(text)) return text.length;',
+        `  return require(${JSON.stringify(args.path)}).default(text, options);`,
         '}',
       ].join('\n'),
     }));
@@ -64,7 +67,7 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   allowOverwrite: true,
   external: ['node-forge', 'undici'],
-  minify: true,
+  minify: process.env.BUNDLE_MINIFY !== "0",
   keepNames: true,
   legalComments: 'none',
   // debug (CommonJS) requires Node's built-ins at run time: give the ES module output a require.

@@ -86,7 +86,7 @@ t.test('the recorder sees what a real probe loads (so the absences below mean so
   }
 });
 
-t.test('a healthy probe with its revocation check loads neither undici nor the whole of node-forge', { skip }, async (t) => {
+t.test('a healthy probe with its revocation check loads neither undici, nor the whole of node-forge, nor yargs', { skip }, async (t) => {
   const server = await fixtureStarter()(t, 'healthy');
   const ca = join(dir, 'healthy-ca.pem');
   writeFileSync(ca, server.trustedCaPems.join('\n'));
@@ -96,6 +96,7 @@ t.test('a healthy probe with its revocation check loads neither undici nor the w
   t.ok(loaded(run.modules, '/node_modules/node-forge/lib/asn1.js'), 'forge\'s ASN.1 decoder reads the certificates');
   t.notOk(run.modules.some((entry) => entry.includes('/node_modules/node-forge/lib/index.js') || entry.startsWith('require:node-forge from')), 'not the whole of node-forge');
   t.notOk(loaded(run.modules, '/node_modules/undici/'), 'no undici without a proxy');
+  t.notOk(loaded(run.modules, '/node_modules/yargs/'), 'no yargs for `host --json --ca FILE`');
 });
 
 t.test('--version loads neither yargs nor the CLI module', { skip }, async (t) => {
