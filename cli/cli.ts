@@ -22,7 +22,11 @@ export const EXIT = { HEALTHY: 0, PROBLEM: 1, USAGE: 2, INTERNAL: 3, CANCELLED: 
 
 export interface CliIo {
   /** `columns` is the terminal width, when stdout is one (help text wraps to it). */
-  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /**
+   * `drained` resolves once what was written has been handed on (a pipe read slowly), so a long run streams
+   * its reports instead of queueing them in memory; absent, nothing is waited for.
+   */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number; drained?(): Promise<void> };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   /** Cancelled on Ctrl-C. */
@@ -405,12 +409,14 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   const started = performance.now();
   // On stderr, and only on a terminal; with --json only when stdout goes elsewhere, so it never mixes into it.
   const progress = createProgressLine(io.stderr, { enabled: !json || !io.stdout.isTTY });
-  // Only a small row per finished target is kept (for the table), so a long list does not hold every report.
+  // Only a small row per finished target is kept, for the table (none with --json), so a long list does not
+  // hold every report: 100,000 targets fit like 1,000.
   const finished: Array<{ key: string; row: SummaryRow }> = [];
+  let finishedCount = 0;
   // probeMany drops the reports of probes cut short by a cancel; the CLI still shows them, as cancelled.
   const cut: ProbeReport[] = [];
   let failed = 0;
-  const state = () => ({ done: finished.length, total: chosen.length, failed, elapsedMs: performance.now() - started });
+  const state = () => ({ done: finishedCount, total: chosen.length, failed, elapsedMs: performance.now() - started });
   const onStep = (): void => progress.update(state());
   const probeOne: typeof probe = async (target, probeOptions) => {
     const report = await probe(target, probeOptions);
@@ -418,10 +424,12 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
     return report;
   };
   for await (const report of probeMany(chosen.map((entry) => entry.target), { ...options, concurrency, onStep, probe: probeOne })) {
-    finished.push({ key: targets.targetKey(report.target), row: summary.summaryRow(report) });
+    finishedCount++;
+    if (!json) finished.push({ key: targets.targetKey(report.target), row: summary.summaryRow(report) });
     if (!report.ok) failed++;
     progress.around(() => io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color })));
     progress.update(state());
+    await io.stdout.drained?.();
   }
   progress.clear();
   // The reader went away (| head): nothing more to say, and the verdict is that of what was read.
@@ -430,9 +438,10 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   const inFlight = cancelled ? cut : [];
   for (const report of inFlight) {
     io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color, cancelled: true }));
-    finished.push({ key: targets.targetKey(report.target), row: { ...summary.summaryRow(report), cancelled: true } });
+    finishedCount++;
+    if (!json) finished.push({ key: targets.targetKey(report.target), row: { ...summary.summaryRow(report), cancelled: true } });
   }
-  const notProbed = chosen.length - finished.length;
+  const notProbed = chosen.length - finishedCount;
   if (!json) {
     const order = new Map(chosen.map((entry, index) => [targets.targetKey(entry.target), index]));
     const inOrder = [...finished].sort((a, b) => order.get(a.key)! - order.get(b.key)!).map((entry) => entry.row);
@@ -440,7 +449,7 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
     io.stdout.write(`\n${summary.renderSummary(inOrder, footer, { color })}`);
   }
   if (cancelled || notProbed > 0) {
-    const done = finished.length - inFlight.length;
+    const done = finishedCount - inFlight.length;
     io.stderr.write(`sstp-probe: cancelled: the run is incomplete: ${done} of ${chosen.length} target(s) finished, ${inFlight.length} cut short, ${notProbed} not probed\n`);
     return EXIT.CANCELLED;
   }
