@@ -55,7 +55,7 @@ rmSync(`${outdir}/chunks`, { recursive: true, force: true });
 // tsc's source map describes the file this replaces.
 rmSync(`${entry}.map`, { force: true });
 const result = await build({
-  stdin: { contents: source, resolveDir: outdir, sourcefile: 'dist/bin/sstp-probe.js', loader: 'js' },
+  stdin: { contents: source, resolveDir: outdir, sourcefile: 'sstp-probe.js', loader: 'js' },
   absWorkingDir: root,
   bundle: true,
   splitting: true,
@@ -80,7 +80,7 @@ const result = await build({
 // What each output file holds, by source module (paths from the package root), for test/cold-start.test.ts.
 const modules = {};
 for (const [output, meta] of Object.entries(result.metafile.outputs)) {
-  const inputs = Object.keys(meta.inputs).map((input) => (input === '<stdin>' ? 'dist/bin/sstp-probe.js' : input.replace(`${FAST_WIDTH}:`, '')));
+  const inputs = Object.keys(meta.inputs).map((input) => input.replace(`${FAST_WIDTH}:`, ''));
   modules[relative(outdir, `${root}${output}`)] = inputs.map((input) => (input.startsWith('/') ? relative(root, input) : input)).sort();
 }
 writeFileSync(`${outdir}/chunks/modules.json`, `${JSON.stringify(modules, null, 1)}\n`);
