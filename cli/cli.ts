@@ -121,6 +121,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
           exitCode = await probeCommand(args, color, io);
         },
       )
+      // An option with a `default` must give the same default in plainProbeArgs (the run parsed without yargs).
       .option('port', { alias: 'p', type: 'number', describe: 'port (default 443, or the one in the target)' })
       .option('json', { type: 'boolean', describe: 'print the report as JSON (schema: schema/report.schema.json)' })
       .option('timeout', { type: 'number', describe: `deadline for the whole probe in ms (default ${HELP_DEFAULTS.timeoutMs})` })
