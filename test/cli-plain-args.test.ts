@@ -80,3 +80,19 @@ t.test('the word help still shows the help', async (t) => {
   t.equal(run1.code, 0);
   t.match(run1.stdout, /sstp-probe <host\[:port\]> \[options\]/);
 });
+
+t.test('the plain parse gives every default the option table has (as --help shows them)', async (t) => {
+  const help = await run(['--help']);
+  const defaults: Record<string, unknown> = {};
+  let option: string | null = null;
+  for (const line of help.stdout.split('\n')) {
+    const named = /^\s+(?:-\w, )?--([\w-]+)/.exec(line);
+    if (named) option = named[1]!;
+    else if (!line.startsWith('  ')) option = null;
+    const given = /\[default: ([^\]]+)\]/.exec(line);
+    if (option && given) defaults[option] = JSON.parse(given[1]!) as unknown;
+  }
+  t.ok(Object.keys(defaults).length >= 3, `read the defaults from --help: ${Object.keys(defaults).join(', ')}`);
+  const plain = plainProbeArgs(['vpn.example.test'])!;
+  for (const [name, value] of Object.entries(defaults)) t.same(plain[name], value, `--${name} defaults to ${String(value)} either way`);
+});
