@@ -218,10 +218,19 @@ export const REVOCATION_SOURCE_OUTCOMES = [
 ] as const;
 export type RevocationSourceOutcome = (typeof REVOCATION_SOURCE_OUTCOMES)[number];
 
-/** One place the revocation status of the server certificate can be learned from (CDP or AIA OCSP). */
+export const REVOCATION_SOURCE_KINDS = {
+  crl: 'a complete CRL from a CRL distribution point',
+  'delta-crl': 'a delta CRL (Freshest CRL), read on top of the complete CRL at baseUrl',
+  ocsp: 'an OCSP responder from the AIA extension',
+} as const;
+export type RevocationSourceKind = keyof typeof REVOCATION_SOURCE_KINDS;
+
+/** One place the revocation status of the server certificate can be learned from (CDP, Freshest CRL or AIA OCSP). */
 export interface RevocationSource {
   url: string;
-  kind: 'crl' | 'ocsp';
+  kind: RevocationSourceKind;
+  /** A delta CRL: the complete CRL it was read with. */
+  baseUrl?: string;
   outcome: RevocationSourceOutcome;
   detail: string | null;
   /** Subject of the certificate this source was asked about (the leaf or an intermediate). */
@@ -400,7 +409,8 @@ export interface CertificateChecks extends CertificateVerdicts {
   judgedAt: string;
   /** Where revocation can be checked, per certificate below the root (leaf first). */
   revocationSources: {
-    certificates: Array<{ subject: string; serialNumber: string; crlUrls: string[]; ocspUrls: string[] }>;
+    /** freshestCrlUrls: the delta CRL locations the certificate names (RFC 5280 §4.2.1.15). */
+    certificates: Array<{ subject: string; serialNumber: string; crlUrls: string[]; freshestCrlUrls?: string[]; ocspUrls: string[] }>;
     /** The leaf names at least one HTTP CRL or OCSP location. */
     leafHasSources: boolean;
   };

@@ -20,6 +20,14 @@ const crlDer = createCrl(pki.intermediate, [{ serialNumber: leaf.serialNumber, r
   thisUpdate: new Date(now.getTime() - 3_600_000),
   nextUpdate: new Date(now.getTime() + 86_400_000),
 });
+// A delta CRL with entry reason codes and a Freshest CRL extension, and a certificate naming a delta: the parts
+// of the decoders only delta CRLs reach.
+const deltaCrlDer = createCrl(pki.intermediate, [{ serialNumber: leaf.serialNumber, reason: 8 }, { serialNumber: '00FF', reason: 1 }], {
+  crlNumber: 0x1234567,
+  deltaOf: 0x1234566,
+  freshestCrlUrls: ['http://pki.contoso.test/Issuing+.crl'],
+});
+const deltaLeaf = pki.leaf({ subjectCN: 'vpn.contoso.test', crlUrls: ['http://pki.contoso.test/Issuing.crl'], freshestCrlUrls: ['http://pki.contoso.test/Issuing+.crl'] });
 const ocspDer = createOcspResponse(pki.intermediate, buildOcspRequest(leaf.der, pki.intermediate.der), []);
 
 t.test('a CRL reads back as written, in DER and PEM', async (t) => {
@@ -73,6 +81,8 @@ t.test('damaged or random bytes only ever fail as decode errors', async (t) => {
     }
   };
   t.doesNotThrow(() => fc.assert(fc.property(mutations(crlDer), (b) => onlyDecodeErrors(() => parseCrl(b))), { numRuns: RUNS }));
+  t.doesNotThrow(() => fc.assert(fc.property(mutations(deltaCrlDer), (b) => onlyDecodeErrors(() => parseCrl(b))), { numRuns: RUNS }));
+  t.doesNotThrow(() => fc.assert(fc.property(mutations(deltaLeaf.der), (b) => onlyDecodeErrors(() => parseCertificate(b))), { numRuns: RUNS }));
   t.doesNotThrow(() => fc.assert(fc.property(mutations(leaf.der), (b) => onlyDecodeErrors(() => parseCertificate(b))), { numRuns: RUNS }));
   t.doesNotThrow(() =>
     fc.assert(

@@ -6,7 +6,7 @@ import type { CertificateChecks, Finding, ProbeReport, RevocationInfo } from '..
 import { createCertFactory } from '../fixtures/certs.js';
 import { startFixtureServer, type FixtureServer } from '../fixtures/server.js';
 import { findScenario } from '../fixtures/scenarios/index.js';
-import { REFUSING_CRL_URL } from '../fixtures/scenarios/certs.js';
+import { DELTA_CRL_PATH, REFUSING_CRL_URL } from '../fixtures/scenarios/certs.js';
 
 // Every certificate scenario, probed over real sockets the way the demo does (by the name sstp.test, mapped to
 // loopback, with SNI), and what the report must say: the one error cause (or none), the warnings and notes,
@@ -122,6 +122,33 @@ const TABLE: Expectation[] = [
     error: 'cert-revoked',
     evidence: (s) => ({ windowsCode: '0x80092010', certificate: 'CN=sstp.test', serialNumber: serial(s), url: `${s.pki!.url}/issuing.crl` }),
     revocation: (s) => ({ verdict: 'revoked', sources: [{ url: `${s.pki!.url}/issuing.crl`, kind: 'crl', outcome: 'revoked', certificate: 'CN=sstp.test', httpStatus: 200 }] }),
+  },
+  {
+    scenario: 'cert-delta-crl',
+    error: 'cert-revoked',
+    evidence: (s) => ({ windowsCode: '0x80092010', certificate: 'CN=sstp.test', serialNumber: serial(s), url: `${s.pki!.url}${DELTA_CRL_PATH}` }),
+    checks: (s) => ({ revocationSources: { certificates: [{ subject: 'CN=sstp.test', freshestCrlUrls: [`${s.pki!.url}${DELTA_CRL_PATH}`] }] } }),
+    revocation: (s) => ({
+      verdict: 'revoked',
+      sources: [
+        { url: `${s.pki!.url}/issuing.crl`, kind: 'crl', outcome: 'good', certificate: 'CN=sstp.test' },
+        { url: `${s.pki!.url}${DELTA_CRL_PATH}`, kind: 'delta-crl', baseUrl: `${s.pki!.url}/issuing.crl`, outcome: 'revoked', httpStatus: 200 },
+      ],
+    }),
+  },
+  {
+    scenario: 'cert-delta-crl-404',
+    error: 'cert-revocation-unreachable',
+    evidence: (s) => ({
+      reason: 'unreachable',
+      windowsCode: '0x80092013',
+      doubleEscapingRefused: [`${s.pki!.url}${DELTA_CRL_PATH}`],
+      sources: [
+        { kind: 'crl', outcome: 'good' },
+        { url: `${s.pki!.url}${DELTA_CRL_PATH}`, kind: 'delta-crl', outcome: 'http-status', httpStatus: 404 },
+      ],
+    }),
+    revocation: () => ({ verdict: 'unreachable' }),
   },
   {
     scenario: 'cert-crl-unreachable',

@@ -57,6 +57,10 @@ t.test('client profiles and CRL nextUpdate are rendered when the report carries 
   t.equal(value(parsed, 'sstp_probe_client_connects', { client: 'windows-7' }), 0);
   t.equal(parsed.samples.filter((s) => s.name === 'sstp_probe_client_connects').length, 2);
   t.equal(value(parsed, 'sstp_probe_crl_next_update_seconds'), Date.parse('2025-06-03T00:00:00Z') / 1000, 'the earliest');
+  // A delta CRL lapses sooner than its complete CRL, and clients fail as soon as it does.
+  report.revocation.sources.push({ url: 'http://pki/b+.crl', kind: 'delta-crl', baseUrl: 'http://pki/b.crl', outcome: 'good', detail: null, nextUpdate: '2025-06-02T00:00:00Z' });
+  report.revocation.sources.push({ url: 'http://pki/ocsp', kind: 'ocsp', outcome: 'good', detail: null, nextUpdate: '2025-06-01T00:00:00Z' });
+  t.equal(value(parseExposition(renderPrometheus(report)), 'sstp_probe_crl_next_update_seconds'), Date.parse('2025-06-02T00:00:00Z') / 1000, 'a delta CRL counts, an OCSP answer does not');
   report.clients = { not: 'an array' };
   t.notOk(renderPrometheus(report).includes('sstp_probe_client_connects'));
 });

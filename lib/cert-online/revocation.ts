@@ -1,12 +1,13 @@
 // Online certificate checks, done the way a Windows client does them before it lets SSTP through:
 // download a missing intermediate from the AIA caIssuers location, then ask every CRL distribution point and
-// OCSP responder of every certificate below the root, all in parallel. "Revocation server offline"
-// (0x80092013) is the most reported SSTP failure, so each URL's outcome is kept as evidence; the
-// diagnosis (lib/diagnose) names the problem from it.
+// OCSP responder of every certificate below the root, all in parallel. A complete CRL whose certificate or
+// CRL names delta CRLs (Freshest CRL) counts only with one of those deltas read on top of it, as Windows has
+// it. "Revocation server offline" (0x80092013) is the most reported SSTP failure, so each URL's outcome is
+// kept as evidence; the diagnosis (lib/diagnose) names the problem from it.
 
 import type { Dispatcher } from 'undici';
-import type { IssuerFetchAttempt, RevocationInfo, RevocationSource, RevocationSourceOutcome, RevocationVerdictName } from '../types.js';
-import { checkCrl, parseCrl } from '../cert/crl.js';
+import type { IssuerFetchAttempt, RevocationInfo, RevocationSource, RevocationSourceKind, RevocationSourceOutcome, RevocationVerdictName } from '../types.js';
+import { checkCrl, checkDeltaCrl, parseCrl, type CrlVerdict, type ParsedCrl } from '../cert/crl.js';
 import { CLASS, TAG, children, encodeDer, isTag, parseDer, pemToDer, readOid } from '../cert/der.js';
 import { fetchBounded, type FetchOutcome, type FetchResult, FETCH_OUTCOMES } from './fetch.js';
 import { judgeCertificate, type CertificateJudgement, type JudgeInput, type RevocationTarget } from '../cert/judge.js';
@@ -40,7 +41,9 @@ export type AttemptOutcome = keyof typeof ATTEMPT_OUTCOMES;
 
 export interface RevocationAttempt {
   url: string;
-  kind: 'crl' | 'ocsp' | 'ca-issuers';
+  kind: 'crl' | 'delta-crl' | 'ocsp' | 'ca-issuers';
+  /** A delta CRL: the complete CRL it was read with. */
+  baseUrl?: string;
   /** Subject of the certificate the attempt is about. */
   certificate: string;
   serialNumber: string;
@@ -94,28 +97,117 @@ function attemptFrom(fetch: FetchResult, kind: RevocationAttempt['kind'], target
   };
 }
 
-async function crlAttempt(url: string, target: RevocationTarget, opts: OnlineOptions): Promise<RevocationAttempt> {
+/** What one CRL location (with its deltas) or one OCSP responder says, with every download it took. */
+interface SourceCheck {
+  attempts: RevocationAttempt[];
+  /** The combined answer; null when the source gave none a client could use. */
+  status: 'good' | 'revoked' | 'unknown' | null;
+  revokedAt: string | null;
+  /** The URL whose answer decided it (a delta that lists the certificate, else the complete CRL). */
+  url: string;
+}
+
+const single = (attempt: RevocationAttempt): SourceCheck => ({ attempts: [attempt], status: attempt.status, revokedAt: attempt.revokedAt, url: attempt.url });
+
+type UsableCrlVerdict = Extract<CrlVerdict, { status: 'good' | 'revoked' }>;
+
+/** Downloads and decodes one CRL; `attempt` is the evidence, `crl` is set when it decoded. */
+async function fetchCrl(url: string, kind: 'crl' | 'delta-crl', target: RevocationTarget, opts: OnlineOptions): Promise<{ attempt: RevocationAttempt; crl: ParsedCrl | null }> {
   const fetched = await fetchBounded(url, fetchOptions(opts));
-  const attempt = attemptFrom(fetched, 'crl', target);
-  if (fetched.outcome !== 'ok') return attempt;
-  let crl;
+  const attempt = attemptFrom(fetched, kind, target);
+  if (fetched.outcome !== 'ok') return { attempt, crl: null };
   try {
-    crl = parseCrl(fetched.body!);
+    return { attempt, crl: parseCrl(fetched.body!) };
   } catch (error) {
-    return { ...attempt, outcome: 'parse-error', detail: (error as Error).message };
+    return { attempt: { ...attempt, outcome: 'parse-error', detail: (error as Error).message }, crl: null };
   }
-  if (!target.issuerDer) return { ...attempt, outcome: 'no-issuer', detail: 'the issuing CA certificate is missing' };
+}
+
+const crlNumberText = (crl: ParsedCrl): string => (crl.crlNumber === null ? '' : ` #${crl.crlNumber}`);
+
+/**
+ * One CRL distribution point: the complete CRL, then the delta CRLs the certificate (RFC 5280 §4.2.1.15) or
+ * the complete CRL (§5.2.6) names. Deltas the certificate names are fetched alongside the complete CRL,
+ * those only the CRL names after it. With deltas named, the location answers only through a usable delta.
+ */
+async function crlCheck(url: string, target: RevocationTarget, opts: OnlineOptions): Promise<SourceCheck> {
+  const [base, early] = await Promise.all([
+    fetchCrl(url, 'crl', target, opts),
+    Promise.all(target.freshestCrlUrls.map((u) => fetchCrl(u, 'delta-crl', target, opts))),
+  ]);
+  // Without a usable complete CRL the location has no answer. A delta that failed to download or decode says
+  // so too; one that downloaded fine is not to blame and is left out, unless the missing issuer stops both.
+  const unusable = (attempt: RevocationAttempt): SourceCheck => {
+    const deltas = early.flatMap((d) => {
+      if (!d.crl) return [{ ...d.attempt, baseUrl: url }];
+      return attempt.outcome === 'no-issuer' ? [{ ...d.attempt, baseUrl: url, outcome: 'no-issuer' as const, detail: attempt.detail }] : [];
+    });
+    return { attempts: [attempt, ...deltas], status: null, revokedAt: null, url };
+  };
+  if (!base.crl) return unusable(base.attempt);
+  if (!target.issuerDer) return unusable({ ...base.attempt, outcome: 'no-issuer', detail: 'the issuing CA certificate is missing' });
+  const crl = base.crl;
   const verdict = checkCrl(crl, { serialNumber: target.serialNumber, issuerDer: target.issuerDer }, opts.now);
   if (verdict.status === 'invalid') {
     const when = verdict.problem === 'expired' ? ` (nextUpdate ${crl.nextUpdate?.toISOString()})` : '';
-    return { ...attempt, outcome: 'invalid', detail: `CRL ${verdict.problem}${when}` };
+    return unusable({ ...base.attempt, outcome: 'invalid', detail: `CRL ${verdict.problem}${when}` });
   }
-  return {
-    ...attempt,
+  const baseAttempt: RevocationAttempt = {
+    ...base.attempt,
     status: verdict.status,
     revokedAt: verdict.revokedAt?.toISOString() ?? null,
     nextUpdate: crl.nextUpdate?.toISOString() ?? null,
-    detail: `CRL thisUpdate ${crl.thisUpdate.toISOString()}, ${crl.revoked.size} revoked entries`,
+    detail: `CRL${crlNumberText(crl)} thisUpdate ${crl.thisUpdate.toISOString()}, ${crl.revoked.size} revoked entries`,
+  };
+  const late = crl.freshestCrlUrls.filter((u) => !target.freshestCrlUrls.includes(u));
+  if (early.length === 0 && late.length === 0) return { attempts: [baseAttempt], status: verdict.status, revokedAt: baseAttempt.revokedAt, url };
+  const issuerDer = target.issuerDer;
+  const deltas = [...early, ...(await Promise.all(late.map((u) => fetchCrl(u, 'delta-crl', target, opts))))].map((d) =>
+    deltaAttempt(d, { crl, verdict, url }, { serialNumber: target.serialNumber, issuerDer }, opts.now),
+  );
+  const decided = deltas.find((d) => d.attempt.status === 'revoked') ?? deltas.find((d) => d.attempt.status === 'good');
+  return {
+    attempts: [baseAttempt, ...deltas.map((d) => d.attempt)],
+    status: decided?.attempt.status ?? null,
+    revokedAt: decided?.attempt.revokedAt ?? null,
+    url: decided?.listsIt ? decided.attempt.url : url,
+  };
+}
+
+/** A fetched delta CRL read on top of its complete CRL; its status is what the two say together. */
+function deltaAttempt(
+  fetched: { attempt: RevocationAttempt; crl: ParsedCrl | null },
+  base: { crl: ParsedCrl; verdict: UsableCrlVerdict; url: string },
+  target: { serialNumber: string; issuerDer: Buffer },
+  now: Date,
+): { attempt: RevocationAttempt; listsIt: boolean } {
+  const attempt = { ...fetched.attempt, baseUrl: base.url };
+  if (!fetched.crl) return { attempt, listsIt: false };
+  const delta = fetched.crl;
+  const verdict = checkDeltaCrl(delta, base, target, now);
+  if (verdict.status === 'invalid') {
+    const why =
+      verdict.problem === 'wrong-base'
+        ? ` (delta${crlNumberText(delta)} updates CRL #${delta.deltaBaseCrlNumber ?? '?'}, the complete CRL is${crlNumberText(base.crl) || ' unnumbered'})`
+        : verdict.problem === 'expired'
+          ? ` (nextUpdate ${delta.nextUpdate?.toISOString()})`
+          : '';
+    return { attempt: { ...attempt, outcome: 'invalid', detail: `delta CRL ${verdict.problem}${why}` }, listsIt: false };
+  }
+  const change = {
+    listed: 'lists the certificate',
+    removed: 'takes the certificate off the complete CRL (removeFromCRL)',
+    unchanged: 'does not change what the complete CRL says',
+  }[verdict.change];
+  return {
+    attempt: {
+      ...attempt,
+      status: verdict.status,
+      revokedAt: verdict.revokedAt?.toISOString() ?? null,
+      nextUpdate: delta.nextUpdate?.toISOString() ?? null,
+      detail: `delta CRL${crlNumberText(delta)} on CRL #${delta.deltaBaseCrlNumber}: ${change}`,
+    },
+    listsIt: verdict.change === 'listed',
   };
 }
 
@@ -149,18 +241,18 @@ export async function checkRevocation(judgement: CertificateJudgement, opts: Onl
   const targets = judgement.revocation.targets;
   const perTarget = await Promise.all(
     targets.map((t) =>
-      Promise.all([...t.ocspUrls.map((u) => ocspAttempt(u, t, opts)), ...t.crlUrls.map((u) => crlAttempt(u, t, opts))]),
+      Promise.all([...t.ocspUrls.map(async (u) => single(await ocspAttempt(u, t, opts))), ...t.crlUrls.map((u) => crlCheck(u, t, opts))]),
     ),
   );
-  const attempts = perTarget.flat();
+  const attempts = perTarget.flat().flatMap((c) => c.attempts);
   let revoked: RevocationResult['revoked'] = null;
   let anyUnreachable = false;
   let anyGood = false;
-  perTarget.forEach((list, i) => {
-    const hit = list.find((a) => a.status === 'revoked');
+  perTarget.forEach((checks, i) => {
+    const hit = checks.find((c) => c.status === 'revoked');
     if (hit && !revoked) revoked = { certificate: targets[i]!.subject, serialNumber: targets[i]!.serialNumber, revokedAt: hit.revokedAt, url: hit.url };
-    if (list.some((a) => a.status === 'good')) anyGood = true;
-    else if (!hit && list.length > 0) anyUnreachable = true;
+    if (checks.some((c) => c.status === 'good')) anyGood = true;
+    else if (!hit && checks.length > 0) anyUnreachable = true;
   });
   const verdict: RevocationVerdict = revoked ? 'revoked' : anyUnreachable ? 'unreachable' : anyGood ? 'good' : 'no-sources';
   return { verdict, attempts, revoked };
@@ -239,10 +331,11 @@ export async function judgeOnline(input: JudgeInput, opts: OnlineOptions, first?
 export function toRevocationInfo(result: RevocationResult | null, detail: string | null = null): RevocationInfo {
   if (!result) return { verdict: 'not-checked', sources: [], revoked: null, detail };
   const sources: RevocationSource[] = result.attempts
-    .filter((a): a is RevocationAttempt & { kind: 'crl' | 'ocsp' } => a.kind !== 'ca-issuers')
+    .filter((a): a is RevocationAttempt & { kind: RevocationSourceKind } => a.kind !== 'ca-issuers')
     .map((a) => ({
       url: a.url,
       kind: a.kind,
+      ...(a.baseUrl !== undefined ? { baseUrl: a.baseUrl } : {}),
       // A source that answered usefully says good / revoked / unknown; otherwise the reason it did not.
       outcome: a.status ?? (a.outcome === 'ok' ? 'error' : a.outcome) satisfies RevocationSourceOutcome,
       detail: a.detail,

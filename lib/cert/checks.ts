@@ -23,7 +23,7 @@ export function certificateChecks(j: CertificateJudgement, ctx: ChecksContext): 
     key: j.key,
     signature: j.signature,
     revocationSources: {
-      certificates: j.revocation.targets.map((t) => ({ subject: t.subject, serialNumber: t.serialNumber, crlUrls: t.crlUrls, ocspUrls: t.ocspUrls })),
+      certificates: j.revocation.targets.map((t) => ({ subject: t.subject, serialNumber: t.serialNumber, crlUrls: t.crlUrls, freshestCrlUrls: t.freshestCrlUrls, ocspUrls: t.ocspUrls })),
       leafHasSources: j.revocation.leafHasSources,
     },
     issuerFetch: ctx.issuerFetch,

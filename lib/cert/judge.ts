@@ -74,6 +74,8 @@ export interface RevocationTarget {
   /** The issuing CA (needed to check a CRL signature and to build an OCSP request), or null when missing. */
   issuerDer: Buffer | null;
   crlUrls: string[];
+  /** Delta CRL locations the certificate names (Freshest CRL); a complete CRL can name more. */
+  freshestCrlUrls: string[];
   ocspUrls: string[];
 }
 
@@ -378,6 +380,7 @@ function revocationSources(path: PathNode[], endsAtRoot: boolean): RevocationSou
     der: n.cert.der,
     issuerDer: path[i + 1]?.cert.der ?? null,
     crlUrls: n.cert.crlUrls,
+    freshestCrlUrls: n.cert.freshestCrlUrls,
     ocspUrls: n.cert.ocspUrls,
   }));
   const leaf = path[0]!.cert;

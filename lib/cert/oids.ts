@@ -21,10 +21,23 @@ export const EXTENSION = {
   subjectAltName: '2.5.29.17',
   basicConstraints: '2.5.29.19',
   crlNumber: '2.5.29.20',
+  /** CRL entry extension: why a serial is listed (RFC 5280 §5.3.1). */
+  crlReason: '2.5.29.21',
+  /** Marks a CRL as a delta CRL and names the complete CRL it updates (RFC 5280 §5.2.4). */
+  deltaCrlIndicator: '2.5.29.27',
   crlDistributionPoints: '2.5.29.31',
+  /** Where the delta CRLs are, in a certificate (RFC 5280 §4.2.1.15) or a complete CRL (§5.2.6). */
+  freshestCrl: '2.5.29.46',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+} as const;
+
+/** CRLReason values the checks act on (RFC 5280 §5.3.1). */
+export const CRL_REASON = {
+  certificateHold: 6,
+  /** Only in delta CRLs: the serial leaves the complete CRL (a hold released). */
+  removeFromCRL: 8,
 } as const;
 
 export const ACCESS_METHOD = {

@@ -61,6 +61,8 @@ export interface ParsedCertificate {
   eku: string[] | null;
   isCA: boolean;
   crlUrls: string[];
+  /** Delta CRL locations from the Freshest CRL extension (RFC 5280 §4.2.1.15). */
+  freshestCrlUrls: string[];
   ocspUrls: string[];
   caIssuersUrls: string[];
   subjectKeyId: string | null;
@@ -96,17 +98,8 @@ export function parseCertificate(der: Buffer): ParsedCertificate {
   const issuerDer = encodeDer(expectNode(issuerNode, 'tbsCertificate.issuer'));
   const subjectDer = encodeDer(expectNode(subjectNode, 'tbsCertificate.subject'));
 
-  const extensions = new Map<string, ParsedExtension>();
-  for (const f of fields.slice(base + 6)) {
-    if (!isTag(f, CLASS.CONTEXT_SPECIFIC, 3)) continue;
-    // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-    for (const ext of children(children(f, 'extensions')[0], 'extensions')) {
-      const parts = children(ext, 'extension');
-      const id = readOid(parts[0], 'extension.extnID');
-      const critical = parts.length === 3 && primitive(parts[1], 'extension.critical')[0] !== 0;
-      extensions.set(id, { critical, value: primitive(parts[parts.length - 1], `extension ${id}`) });
-    }
-  }
+  const extensionsField = fields.slice(base + 6).find((f) => isTag(f, CLASS.CONTEXT_SPECIFIC, 3));
+  const extensions = extensionsField ? readExtensions(children(extensionsField, 'extensions')[0], 'extensions') : new Map<string, ParsedExtension>();
 
   const san = readSan(extensions.get(EXTENSION.subjectAltName));
   const info = readAia(extensions.get(EXTENSION.authorityInfoAccess));
@@ -148,13 +141,26 @@ export function parseCertificate(der: Buffer): ParsedCertificate {
     ipAddressBytes: san.ipBytes,
     eku: readEku(extensions.get(EXTENSION.extKeyUsage)),
     isCA: readIsCA(extensions.get(EXTENSION.basicConstraints)),
-    crlUrls: readCdp(extensions.get(EXTENSION.crlDistributionPoints)),
+    crlUrls: readDistributionPoints(extensions.get(EXTENSION.crlDistributionPoints), 'crlDistributionPoints'),
+    freshestCrlUrls: readDistributionPoints(extensions.get(EXTENSION.freshestCrl), 'freshestCRL'),
     ocspUrls: info.ocsp,
     caIssuersUrls: info.caIssuers,
     subjectKeyId: readSkid(extensions.get(EXTENSION.subjectKeyIdentifier)),
     authorityKeyId: readAkid(extensions.get(EXTENSION.authorityKeyIdentifier)),
     selfIssued: issuerDer.equals(subjectDer),
   };
+}
+
+/** Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } (RFC 5280 §4.1). */
+export function readExtensions(node: Asn1 | undefined, field: string): Map<string, ParsedExtension> {
+  const extensions = new Map<string, ParsedExtension>();
+  for (const ext of children(node, field)) {
+    const parts = children(ext, `${field}.extension`);
+    const id = readOid(parts[0], `${field}.extnID`);
+    const critical = parts.length === 3 && primitive(parts[1], `${field}.critical`)[0] !== 0;
+    extensions.set(id, { critical, value: primitive(parts[parts.length - 1], `${field} ${id}`) });
+  }
+  return extensions;
 }
 
 function expectNode(node: Asn1 | undefined, field: string): Asn1 {
@@ -224,10 +230,11 @@ function readIsCA(ext: ParsedExtension | undefined): boolean {
 }
 
 // CRLDistributionPoints ::= SEQUENCE OF DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } }
-function readCdp(ext: ParsedExtension | undefined): string[] {
+// FreshestCRL ::= CRLDistributionPoints (RFC 5280 §4.2.1.15), so one reader serves both.
+export function readDistributionPoints(ext: ParsedExtension | undefined, field: string): string[] {
   if (!ext) return [];
   const urls: string[] = [];
-  for (const dp of children(parseDer(ext.value, 'crlDistributionPoints'), 'crlDistributionPoints')) {
+  for (const dp of children(parseDer(ext.value, field), field)) {
     const point = children(dp, 'distributionPoint').find((n) => isTag(n, CLASS.CONTEXT_SPECIFIC, 0));
     if (!point) continue;
     const fullName = children(point, 'distributionPoint.name').find((n) => isTag(n, CLASS.CONTEXT_SPECIFIC, 0));

@@ -13,7 +13,26 @@ import type { Rule } from './rule.js';
 const LAST_RESORT = `Last resort, on each client, weakening security: set ${SSTP_PARAMETERS_KEY}\\NoCertRevocationCheck (DWORD) to 1 to turn off the SSTP revocation check.`;
 
 function sourceEvidence(s: RevocationSource): Record<string, unknown> {
-  return { url: s.url, kind: s.kind, certificate: s.certificate ?? null, outcome: s.outcome, httpStatus: s.httpStatus ?? null, detail: s.detail };
+  return { url: s.url, kind: s.kind, ...(s.baseUrl !== undefined ? { baseUrl: s.baseUrl } : {}), certificate: s.certificate ?? null, outcome: s.outcome, httpStatus: s.httpStatus ?? null, detail: s.detail };
+}
+
+const KIND_WORDS: Record<RevocationSource['kind'], string> = { crl: 'CRL', 'delta-crl': 'delta CRL', ocsp: 'OCSP' };
+
+/**
+ * AD CS names delta CRLs "<CA name>+.crl", and IIS request filtering answers a path with '+' with 404.11
+ * unless double escaping is allowed, so such a 404 has one known cause.
+ */
+function refusedForPlus(s: RevocationSource): boolean {
+  if (s.outcome !== 'http-status' || s.httpStatus !== 404) return false;
+  try {
+    return new URL(s.url).pathname.includes('+');
+  } catch {
+    return false;
+  }
+}
+
+function allowDoubleEscaping(urls: string[]): string {
+  return `${urls.join(', ')} answered 404 and contains '+', as AD CS names delta CRLs (<CA name>+.crl): IIS request filtering refuses '+' in a URL path (HTTP 404.11) unless double escaping is allowed. On the IIS server that publishes the CRLs, allow it on the CRL virtual directory: <requestFiltering allowDoubleEscaping="true" /> in its web.config (IIS Manager > Request Filtering > Edit Feature Settings > Allow double escaping), e.g. %windir%\\system32\\inetsrv\\appcmd set config "Default Web Site/CertEnroll" -section:system.webServer/security/requestFiltering -allowDoubleEscaping:true`;
 }
 
 /** What happened at one CRL / OCSP location, in words (the outcome code stays in the evidence). */
@@ -37,7 +56,7 @@ const OUTCOME_WORDS: Record<RevocationSource['outcome'], string> = {
 
 function describeSource(s: RevocationSource): string {
   const status = s.httpStatus ? ` (HTTP ${s.httpStatus})` : '';
-  return `${s.kind.toUpperCase()} ${s.url} ${OUTCOME_WORDS[s.outcome] ?? 'failed'}${status}`;
+  return `${KIND_WORDS[s.kind] ?? s.kind} ${s.url} ${OUTCOME_WORDS[s.outcome] ?? 'failed'}${status}`;
 }
 
 function reissue(f: Facts, why: string): string[] {
@@ -65,11 +84,11 @@ export const revocationRule: Rule = {
       const by = rev.revoked ?? null;
       const source = rev.sources.find((s) => s.outcome === 'revoked');
       const url = by?.url ?? source?.url ?? null;
-      const kind = source?.kind ?? 'crl';
+      const kind = rev.sources.find((s) => s.url === url)?.kind ?? source?.kind ?? 'crl';
       return [
         makeFinding(
           'cert-revoked',
-          `The certificate authority has revoked ${by && by.certificate !== cert.subject ? `the chain certificate ${by.certificate}` : `the server certificate (SHA-1 ${cert.sha1})`}${url ? `, according to ${kind.toUpperCase()} ${url}` : ''}${by?.revokedAt ? ` (revoked ${by.revokedAt.slice(0, 10)})` : ''} (${WINDOWS_CERT_ERRORS.CRYPT_E_REVOKED}).`,
+          `The certificate authority has revoked ${by && by.certificate !== cert.subject ? `the chain certificate ${by.certificate}` : `the server certificate (SHA-1 ${cert.sha1})`}${url ? `, according to ${KIND_WORDS[kind] ?? kind} ${url}` : ''}${by?.revokedAt ? ` (revoked ${by.revokedAt.slice(0, 10)})` : ''} (${WINDOWS_CERT_ERRORS.CRYPT_E_REVOKED}).`,
           {
             ...base,
             windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOKED,
@@ -111,12 +130,21 @@ export const revocationRule: Rule = {
     if (rev?.verdict === 'unreachable') {
       const failing = rev.sources.filter((s) => s.outcome !== 'good' && s.outcome !== 'revoked');
       const stale = failing.some((s) => s.outcome === 'invalid' && /expired/.test(s.detail ?? ''));
+      const plusRefused = failing.filter(refusedForPlus).map((s) => s.url);
+      const deltaMissing = failing.some((s) => s.kind === 'delta-crl');
       return [
         makeFinding(
           'cert-revocation-unreachable',
-          `The revocation status of the certificate cannot be checked: ${failing.length > 0 ? failing.map(describeSource).join('; ') : (rev.detail ?? 'no revocation source answered')}. Windows clients fail with ${WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE} (CRYPT_E_REVOCATION_OFFLINE).`,
-          { ...base, reason: 'unreachable', windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE, sources },
+          `The revocation status of the certificate cannot be checked: ${failing.length > 0 ? failing.map(describeSource).join('; ') : (rev.detail ?? 'no revocation source answered')}${deltaMissing ? '; a client told of a delta CRL needs it as well as the complete CRL' : ''}. Windows clients fail with ${WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE} (CRYPT_E_REVOCATION_OFFLINE).`,
+          {
+            ...base,
+            reason: 'unreachable',
+            windowsCode: WINDOWS_CERT_ERRORS.CRYPT_E_REVOCATION_OFFLINE,
+            sources,
+            ...(plusRefused.length > 0 ? { doubleEscapingRefused: plusRefused } : {}),
+          },
           [
+            ...(plusRefused.length > 0 ? [allowDoubleEscaping(plusRefused)] : []),
             'Publish the CRL (and OCSP responder, if any) at the URLs in the certificate so that clients reach them from the Internet, over HTTP, without authentication.',
             ...failing.map((s) => `Make ${s.url} reachable from client networks (now it ${OUTCOME_WORDS[s.outcome] ?? 'fails'}${s.httpStatus ? `, HTTP ${s.httpStatus}` : ''}${s.detail ? `: ${s.detail}` : ''}).`),
             stale

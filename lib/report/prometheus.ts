@@ -100,7 +100,7 @@ export function probeFamilies(report: ProbeReport): MetricFamily[] {
     {
       name: 'sstp_probe_crl_next_update_seconds',
       type: 'gauge',
-      help: 'Earliest nextUpdate of the CRLs read, as a Unix timestamp: when clients stop accepting them unless republished',
+      help: 'Earliest nextUpdate of the CRLs read (complete and delta), as a Unix timestamp: when clients stop accepting them unless republished',
       samples: crlNextUpdate === null ? [] : [{ value: crlNextUpdate }],
     },
     { name: 'sstp_probe_client_connects', type: 'gauge', help: 'Whether each client profile would connect (1) or not (0)', samples: clientSamples(report) },
@@ -128,7 +128,7 @@ export function renderPrometheus(report: ProbeReport): string {
 function earliestCrlNextUpdate(report: ProbeReport): number | null {
   let earliest: number | null = null;
   for (const source of report.revocation?.sources ?? []) {
-    if (source.kind !== 'crl') continue;
+    if (source.kind !== 'crl' && source.kind !== 'delta-crl') continue;
     const when = unixSeconds((source as { nextUpdate?: unknown }).nextUpdate);
     if (when !== null && (earliest === null || when < earliest)) earliest = when;
   }
