@@ -180,10 +180,16 @@ async function requestThrough(dispatcher: Dispatcher, url: string, request: Requ
 
 async function requestDirect(url: string, request: RequestOptions): Promise<Answer> {
   const { request: send } = url.toLowerCase().startsWith('https:') ? await import('node:https') : await import('node:http');
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+  const attempt = (): Promise<IncomingMessage> => new Promise<IncomingMessage>((resolve, reject) => {
     const outgoing = send(url, { method: request.method, headers: request.headers, signal: request.signal }, resolve);
-    outgoing.on('error', reject);
+    outgoing.on('error', (error: NodeJS.ErrnoException) => reject(Object.assign(error, { reusedSocket: outgoing.reusedSocket })));
     outgoing.end(request.body);
+  });
+  // A kept-alive connection the server closed just as it was reused fails before any answer: that says
+  // nothing about the server, so the request goes once more on a new connection.
+  const res = await attempt().catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+    if (error.reusedSocket && error.code === 'ECONNRESET' && !request.signal.aborted) return attempt();
+    throw error;
   });
   return {
     statusCode: res.statusCode ?? 0,
