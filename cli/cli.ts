@@ -8,6 +8,7 @@ import type { ProbeOptions } from '../lib/probe.js';
 import type { ListedTarget } from '../lib/targets.js';
 import { normalizeThumbprint } from '../lib/diagnose/thumbprint.js';
 import { decodeNetshFile, parseNetshSslcert } from '../lib/diagnose/netsh.js';
+import { MAX_CONNECTIONS } from '../lib/probe-options.js';
 
 // argv in, exit code out. The bin wraps this with the real process; tests call it with their own streams.
 // Startup cost matters for a CLI: only a few small modules load here; the probe (and with it node-forge, the
@@ -63,6 +64,8 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 --targets servers.txt --json > out.ndjson', 'a list (one host[:port] per line, # comments): one JSON report per line'],
   ['$0 --targets servers.txt --shard 2/4', 'the 2nd of 4 shards: every 4th target starting with the 2nd'],
   ['$0 serve --ca corp-root.pem', 'a Prometheus exporter on 127.0.0.1:9468: GET /probe?target=vpn.contoso.com'],
+  ['$0 vpn.contoso.com --connections 6', 'six connections: do all servers behind the load balancer answer alike?'],
+  ['$0 http://rras1.contoso.com --user CONTOSO\\alice --password-env VPN_PW --expect-sha256 <balancer SHA-256>', 'an offloaded RRAS over plain HTTP, binding to the balancer\'s certificate'],
   ['$0 vpn.contoso.com --format nagios', 'a Nagios/Icinga check: one status line, perfdata, exit 0/1/2/3'],
 ];
 
@@ -131,6 +134,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('shard', { type: 'string', describe: 'i/n: probe only every n-th target, starting with the i-th (1 <= i <= n), to split a list across n jobs' })
       .option('sni', { type: 'string', describe: 'server name to send in TLS (default: the host name); --no-sni sends none' })
       .option('all-addresses', { type: 'boolean', default: true, describe: 'probe every resolved address (--no-all-addresses: only the first)' })
+      .option('connections', { type: 'string', describe: `connections per address up to the SSTP Ack, to see every server behind a load balancer (default 1, at most ${MAX_CONNECTIONS}); PPP and --user on the first only` })
       .option('expect-sha1', { type: 'string', describe: 'SHA-1 certificate hash the server is configured with' })
       .option('expect-sha256', { type: 'string', describe: 'SHA-256 certificate hash the server is configured with' })
       .option('netsh-sslcert', { type: 'string', describe: 'file with the output of `netsh http show sslcert` from the server' })
@@ -254,7 +258,7 @@ function yargsMessage(message: string): string {
 
 /** The flags a run takes once; `--ca` and `demo --scenario` may repeat. */
 const SINGLE_FLAGS = [
-  'port', 'json', 'timeout', 'step-timeout', 'targets', 'concurrency', 'shard', 'sni', 'all-addresses', 'expect-sha1',
+  'port', 'json', 'timeout', 'step-timeout', 'targets', 'concurrency', 'shard', 'sni', 'all-addresses', 'connections', 'expect-sha1',
   'expect-sha256', 'netsh-sslcert', 'proxy', 'proxy-user', 'proxy-password-env', 'ca-system', 'revocation', 'ppp',
   'enumerate-auth', 'user', 'password-env', 'password-stdin', 'insecure', 'list',
 ] as const;
@@ -282,6 +286,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
     options.sni = args.sni.trim();
   }
   options.allAddresses = args['all-addresses'] !== false;
+  if (args.connections !== undefined) options.connections = positiveInteger(args.connections, '--connections', MAX_CONNECTIONS);
   if (args['expect-sha1'] !== undefined) options.expectSha1 = thumbprintFlag(args['expect-sha1'], '--expect-sha1', 40);
   if (args['expect-sha256'] !== undefined) options.expectSha256 = thumbprintFlag(args['expect-sha256'], '--expect-sha256', 64);
   if (typeof args['netsh-sslcert'] === 'string') {

@@ -1,4 +1,4 @@
-// A bounded pool: the addresses of one probe, and the demo's scenarios, run a few at a time.
+// A bounded pool: the addresses and extra connections of one probe, and the demo's scenarios, run a few at a time.
 
 /** Maps with at most `limit` calls in flight; results keep input order. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {

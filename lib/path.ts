@@ -24,7 +24,7 @@ import { proxyStep } from './steps/proxy.js';
 import { tlsStep, type TlsStepOutcome } from './steps/tls.js';
 import { httpStep } from './steps/http.js';
 import { SstpChannel, sstpStep, type SstpStepOutcome } from './steps/sstp.js';
-import { pppAndAuthSteps, type SstpCallState } from './steps/ppp.js';
+import { pppAndAuthSteps, type ConfiguredBindingHashes, type SstpCallState } from './steps/ppp.js';
 import { compareSni } from './steps/sni.js';
 import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep } from './steps/result.js';
@@ -88,6 +88,11 @@ export interface PathSession {
   credentials: PppCredentials | null;
   insecure: boolean;
   bindingWaitMs?: number;
+  /**
+   * Over plain HTTP there is no certificate to bind to: the crypto binding uses these hashes (uppercase hex,
+   * the balancer's certificate that real clients see), as an offloaded RRAS expects.
+   */
+  bindingHashes?: ConfiguredBindingHashes;
   now: () => Date;
 }
 
@@ -123,13 +128,19 @@ export async function walkPath(
   try {
     held.transport = await openTransport(target, route, budget, record, outcome);
     if (!held.transport) return outcome;
-    const tls = await tlsStep(held.transport, { sni, ...budget.stepBound(), signal: budget.signal, secureContext: budget.trust.secureContext() });
-    record(tls.step);
-    outcome.tls = tls.info;
-    beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
-    if (!tls.socket) return outcome;
-    held.socket = tls.socket;
-    const call = await httpAndSstp(target, tls.socket, budget, record, outcome);
+    let tls: TlsStepOutcome | null = null;
+    if (target.scheme === 'http') {
+      // An offloaded RRAS: the balancer in front ends TLS, SSTP arrives as plain HTTP.
+      record(notApplicableStep('tls', 'plain HTTP target (http://): the balancer in front of it ends TLS'));
+    } else {
+      tls = await tlsStep(held.transport, { sni, ...budget.stepBound(), signal: budget.signal, secureContext: budget.trust.secureContext() });
+      record(tls.step);
+      outcome.tls = tls.info;
+      beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
+      if (!tls.socket) return outcome;
+      held.socket = tls.socket;
+    }
+    const call = await httpAndSstp(target, held.socket ?? held.transport, budget, record, outcome);
     if (!call) return outcome;
     held.channel = call.channel;
     await insideTheCall(call.channel, call.sstp, tls, sni ?? target.host, budget, session, record, outcome);
@@ -225,7 +236,7 @@ function cutByDeadline(revocation: RevocationInfo, bound: StepBound, signal: Abo
 /** The HTTP exchange, then Call Connect Request: the SSTP channel and its step, or null when HTTP failed. */
 async function httpAndSstp(
   target: Target,
-  socket: TLSSocket,
+  socket: Duplex,
   budget: Budget,
   record: (step: StepResult) => void,
   outcome: PathOutcome,
@@ -247,7 +258,7 @@ async function httpAndSstp(
 async function insideTheCall(
   channel: SstpChannel,
   sstp: SstpStepOutcome,
-  tls: TlsStepOutcome,
+  tls: TlsStepOutcome | null,
   host: string,
   budget: Budget,
   session: PathSession,
@@ -261,7 +272,8 @@ async function insideTheCall(
   } else if (ack) {
     const inside = await pppAndAuthSteps(channel, {
       ack,
-      leafDer: tls.chain[0] ?? null,
+      leafDer: tls?.chain[0] ?? null,
+      ...(session.bindingHashes ? { bindingHashes: session.bindingHashes } : {}),
       certificate: outcome.certificate,
       tls: outcome.tls,
       certificateAcceptable: outcome.certificateAcceptable ?? null,

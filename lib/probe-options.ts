@@ -1,5 +1,8 @@
 import { UsageError } from './errors.js';
 
+/** The most connections per address a probe makes (the CLI's --connections, the library's `connections`). */
+export const MAX_CONNECTIONS = 32;
+
 // The library checks its numeric options the way the CLI checks its flags, before any I/O: a bad value is a
 // UsageError, never a probe that ends at once or runs for ever.
 
@@ -10,12 +13,17 @@ export interface NumericProbeOptions {
   timeoutMs?: number;
   stepTimeoutMs?: number;
   addressConcurrency?: number;
+  connections?: number;
 }
 
 export function validateProbeOptions(options: NumericProbeOptions): void {
   wholeNumber('timeoutMs', options.timeoutMs, MIN_TIMEOUT_MS, ' ms (under that a probe cannot finish even against a local server)');
   wholeNumber('stepTimeoutMs', options.stepTimeoutMs, 1, ' ms');
   wholeNumber('addressConcurrency', options.addressConcurrency, 1, '');
+  wholeNumber('connections', options.connections, 1, '');
+  if (options.connections !== undefined && options.connections > MAX_CONNECTIONS) {
+    throw new UsageError(`connections must be a whole number from 1 to ${MAX_CONNECTIONS}, not ${String(options.connections)}`);
+  }
 }
 
 /** Throws unless `value` is absent or a whole number from `min` up; `after` follows the minimum in the message. */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { AddressInfo, AddressResult, ProbeReport, ProxyInfo, StepName, StepResult, Target } from './types.js';
+import type { AddressInfo, AddressResult, ConnectionResult, ProbeReport, ProxyInfo, StepName, StepResult, Target } from './types.js';
 import { STEP_NAMES } from './types.js';
 import { parseTarget } from './target.js';
 import { chooseProxy, type ProxyChoice } from './proxy/select.js';
@@ -16,6 +16,10 @@ import { mapBounded } from './map-bounded.js';
 export { mapBounded } from './map-bounded.js';
 import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
 import { validateProbeOptions } from './probe-options.js';
+import { walkConnections } from './connections.js';
+import type { ConfiguredBindingHashes } from './steps/ppp.js';
+import { UsageError } from './errors.js';
+import { normalizeThumbprint } from './diagnose/thumbprint.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
 
 // The orchestrator: orders the steps. It picks the route (direct or through a proxy), resolves the name,
@@ -81,6 +85,11 @@ export interface ProbeOptions {
   insecure?: boolean;
   /** How long to wait for an Abort after Call Connected, in ms (default 1 500). */
   bindingWaitMs?: number;
+  /**
+   * Connections per address, up to the SSTP Ack (default 1, at most 32): behind a load balancer each may reach
+   * another server. PPP and credentials go over the first only. The report's `connections` holds them all.
+   */
+  connections?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -90,6 +99,13 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
   // Everything that can throw a UsageError runs before the deadline is armed: no timer outlives a bad call.
   validateProbeOptions(options);
   const resolvedTarget = typeof target === 'string' ? parseTarget(target, options.port) : validateTarget(target);
+  if (resolvedTarget.scheme === 'http' && options.credentials && !options.expectSha256) {
+    throw new UsageError(
+      'a login over plain HTTP (http://) needs --expect-sha256: there is no TLS certificate to bind to, and the crypto binding must carry the hash of the certificate clients see on the balancer',
+    );
+  }
+  // A malformed hash is refused here, before any connection is made.
+  if (resolvedTarget.scheme === 'http') configuredHashes(options);
   const proxyChoice = chooseProxy({
     target: resolvedTarget,
     ...(typeof options.proxy === 'string' ? { flagProxy: options.proxy } : {}),
@@ -148,8 +164,10 @@ async function probeThroughProxy(
   const dnsSkipped = notApplicableStep('dns', `${target.host} is resolved by the proxy`);
   emit(dnsSkipped);
   const sni = options.sni === undefined ? (isIP(target.host) ? null : target.host) : options.sni;
-  const main = await walkPath(target, route, sni, budget, emit, pathSession(options, now, true));
-  return { report: buildReport(target, startedAt, dnsSkipped, [], main), tunnel: main.proxy };
+  const main = await walkPath(target, route, sni, budget, emit, pathSession(target, options, now, true));
+  const report = buildReport(target, startedAt, dnsSkipped, [], main);
+  report.connections = await moreConnections(target, [route], [main], sni, budget, options, now);
+  return { report, tunnel: main.proxy };
 }
 
 /** DNS, then one walk per address (a few at a time); the first address is the main path. */
@@ -166,7 +184,7 @@ async function probeDirect(
   emit(dns.step);
   const sni = options.sni === undefined ? (dns.step.code === 'literal' ? null : target.host) : options.sni;
   const walk = (address: AddressInfo, index: number): Promise<PathOutcome> =>
-    walkPath(target, { kind: 'direct', address: address.address }, sni, budget, index === 0 ? emit : () => {}, pathSession(options, now, index === 0));
+    walkPath(target, { kind: 'direct', address: address.address }, sni, budget, index === 0 ? emit : () => {}, pathSession(target, options, now, index === 0));
   let outcomes: PathOutcome[] = [];
   if (dns.addresses.length > 0) {
     outcomes = (options.allAddresses ?? true) && dns.addresses.length > 1
@@ -176,10 +194,14 @@ async function probeDirect(
   const main = outcomes[0] ?? null;
   const report = buildReport(target, startedAt, dns.step, dns.addresses, main);
   report.sniComparison = main?.sniComparison ?? null;
+  const routes = outcomes.map((_, index): Route => ({ kind: 'direct', address: dns.addresses[index]!.address }));
+  report.connections = await moreConnections(target, routes, outcomes, sni, budget, options, now);
   if (outcomes.length > 1) {
     // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
     report.addresses = outcomes.map((outcome, index) => {
-      const own = finalize(buildReport(target, startedAt, dns.step, [dns.addresses[index]!], outcome), options, now, started);
+      const own = buildReport(target, startedAt, dns.step, [dns.addresses[index]!], outcome);
+      own.connections = (report.connections ?? []).filter((c) => c.address === dns.addresses[index]!.address);
+      finalize(own, options, now, started);
       return summarizeAddress(dns.addresses[index]!, outcome, own);
     });
   }
@@ -243,9 +265,27 @@ export function finalize(
   return report;
 }
 
+/** With `connections` > 1: every connection to each address (the walks made plus the extra ones); else none. */
+async function moreConnections(
+  target: Target,
+  routes: Route[],
+  mainWalks: PathOutcome[],
+  sni: string | null,
+  budget: Budget,
+  options: ProbeOptions,
+  now: () => Date,
+): Promise<ConnectionResult[]> {
+  const count = options.connections ?? 1;
+  if (count < 2 || mainWalks.length === 0) return [];
+  return walkConnections({ target, routes, mainWalks, count, sni, budget, now });
+}
+
 /** The PPP options of one walk: credentials only on the main path. */
-function pathSession(options: ProbeOptions, now: () => Date, main: boolean): PathSession {
+function pathSession(target: Target, options: ProbeOptions, now: () => Date, main: boolean): PathSession {
+  // Plain HTTP: the crypto binding carries the hash of the balancer's certificate the administrator gave.
+  const bindingHashes = target.scheme === 'http' ? configuredHashes(options) : undefined;
   return {
+    ...(bindingHashes ? { bindingHashes } : {}),
     compareSni: main,
     ppp: options.ppp !== false,
     enumerateAuth: main && options.enumerateAuth === true,
@@ -254,6 +294,20 @@ function pathSession(options: ProbeOptions, now: () => Date, main: boolean): Pat
     ...(options.bindingWaitMs !== undefined ? { bindingWaitMs: options.bindingWaitMs } : {}),
     now,
   };
+}
+
+/** The hashes a plain-HTTP login binds to; a hash of the wrong length is a UsageError (it would bind nothing). */
+function configuredHashes(options: ProbeOptions): ConfiguredBindingHashes | undefined {
+  const read = (value: string | undefined, name: string, digits: number): string | undefined => {
+    if (!value) return undefined;
+    const hex = normalizeThumbprint(value);
+    if (hex.length !== digits) throw new UsageError(`${name} takes ${digits} hex digits, not ${hex.length}`);
+    return hex;
+  };
+  const sha1 = read(options.expectSha1, 'expectSha1', 40);
+  const sha256 = read(options.expectSha256, 'expectSha256', 64);
+  if (!sha1 && !sha256) return undefined;
+  return { ...(sha1 ? { sha1 } : {}), ...(sha256 ? { sha256 } : {}) };
 }
 
 function proxyInfo(choice: ProxyChoice, evidence: ProxyTunnelEvidence | null): ProxyInfo {
@@ -306,5 +360,6 @@ function summarizeAddress(address: AddressInfo, outcome: PathOutcome, own: Probe
 }
 
 function validateTarget(target: Target): Target {
-  return parseTarget(target.host.includes(':') ? `[${target.host}]` : target.host, target.port);
+  const parsed = parseTarget(target.host.includes(':') ? `[${target.host}]` : target.host, target.port);
+  return target.scheme === 'http' ? { ...parsed, scheme: 'http' } : parsed;
 }

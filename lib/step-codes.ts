@@ -7,7 +7,7 @@
 /** Every step can be left out: `skipped` after an earlier failure, `not-applicable` when it does not apply. */
 export const NOT_RUN_CODES = {
   skipped: 'an earlier step failed or the probe was cancelled, so this one did not run',
-  'not-applicable': 'the step does not apply to this probe (no proxy, IP literal, no credentials, --no-ppp)',
+  'not-applicable': 'the step does not apply to this probe (no proxy, IP literal, no credentials, --no-ppp, no TLS for an http:// target)',
 } as const;
 
 /** Every step that waits can end these two ways (lib/endings.ts). */

@@ -4,10 +4,14 @@ import type { Target } from './types.js';
 import { quoteInput, UsageError } from './errors.js';
 
 export const DEFAULT_PORT = 443;
+/** An offloaded RRAS listens for plain HTTP on port 80 unless ListenerPort says otherwise. */
+export const DEFAULT_HTTP_PORT = 80;
 
 /**
  * Accepts `host`, `host:port`, `[v6]`, `[v6]:port`, a bare IPv6 literal, or an `https://host[:port]/...` URL
  * (administrators often paste the SSTP URL itself). An explicit `port` argument wins over a port in the text.
+ * `http://host[:port]` (default port 80) is the plain-HTTP SSTP listener of an offloaded RRAS, as the balancer
+ * reaches it; like the https form, any path is ignored (SSTP always asks for its own URL).
  *
  * International names are accepted in both forms and probed by their punycode (IDNA, UTS #46), the name a
  * Windows client puts in DNS and SNI: `bücher.example` and `https://bücher.example/` are both
@@ -19,6 +23,7 @@ export function parseTarget(input: string, port?: number): Target {
   if (/[;,]/.test(text)) throw new UsageError(`"${quoteInput(text)}" holds more than one target: give one target per line (or per argument)`);
   let host: string;
   let textPort: string | undefined;
+  let plainHttp = false;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     let url: URL;
     try {
@@ -26,7 +31,10 @@ export function parseTarget(input: string, port?: number): Target {
     } catch {
       throw new UsageError(`"${quoteInput(input)}" is not a valid URL`);
     }
-    if (url.protocol !== 'https:') throw new UsageError(`SSTP runs over HTTPS: "${quoteInput(url.protocol)}" URLs cannot be probed`);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new UsageError(`SSTP runs over HTTPS (or plain HTTP behind a TLS-offloading balancer): "${quoteInput(url.protocol)}" URLs cannot be probed`);
+    }
+    plainHttp = url.protocol === 'http:';
     host = url.hostname.replace(/^\[|\]$/g, '');
     textPort = url.port || undefined;
   } else if (text.startsWith('[')) {
@@ -47,9 +55,9 @@ export function parseTarget(input: string, port?: number): Target {
   if (host.startsWith('[') || (isIP(host) === 0 && !isHostName(host))) {
     throw new UsageError(`"${quoteInput(host)}" is not a valid host name or IP address`);
   }
-  const chosen = port ?? (textPort === undefined ? DEFAULT_PORT : parsePort(textPort, input));
+  const chosen = port ?? (textPort === undefined ? (plainHttp ? DEFAULT_HTTP_PORT : DEFAULT_PORT) : parsePort(textPort, input));
   if (!Number.isInteger(chosen) || chosen < 1 || chosen > 65535) throw new UsageError(`port ${chosen} is out of range (1-65535)`);
-  return { host: host.toLowerCase(), port: chosen };
+  return { host: host.toLowerCase(), port: chosen, ...(plainHttp ? { scheme: 'http' as const } : {}) };
 }
 
 function parsePort(text: string, input: string): number {
@@ -63,5 +71,6 @@ function isHostName(host: string): boolean {
 }
 
 export function formatTarget(target: Target): string {
-  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  const hostPort = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+  return target.scheme === 'http' ? `http://${hostPort}` : hostPort;
 }

@@ -35,6 +35,11 @@ export type StepCode = StepResult['code'];
 export interface Target {
   host: string;
   port: number;
+  /**
+   * `http` for a plain-HTTP SSTP listener (an offloaded RRAS behind a balancer, `http://host[:port]`): no TLS.
+   * Absent means https, as in reports from before 0.3.
+   */
+  scheme?: 'http';
 }
 
 export interface AddressInfo {
@@ -433,6 +438,27 @@ export interface SniComparison {
   withoutSni: SniAttempt;
 }
 
+/** One of several independent connections to one address (fresh TCP and TLS), compacted. */
+export interface ConnectionResult {
+  address: string;
+  /** 0 is the address's main connection (the one that ran PPP); then 1, 2, ... */
+  index: number;
+  /** SHA-256 of the leaf certificate presented (uppercase hex), or null when none was seen. */
+  certificateSha256: string | null;
+  /** Negotiated TLS version (TLSv1.3, ...), or null (no handshake, or plain HTTP). */
+  tlsVersion: string | null;
+  httpStatus: number | null;
+  /** The Server header of the HTTP answer. */
+  server: string | null;
+  sstpResult: SstpResult | null;
+  /** How long each step took, in ms (null when it did not run). */
+  timings: { tcp: number | null; tls: number | null; http: number | null; sstp: number | null };
+  /** The step that failed (up to the SSTP handshake), or null when the connection reached the Ack. */
+  failedStep: StepName | null;
+  /** That step's code, or null. */
+  code: string | null;
+}
+
 export interface Finding {
   cause: string;
   severity: Severity;
@@ -474,5 +500,10 @@ export interface ProbeReport {
   certificateChecks?: CertificateChecks | null;
   /** Handshakes with and without SNI; absent or null when not run. */
   sniComparison?: SniComparison | null;
+  /**
+   * Every connection made to each address when more than one was asked for (`connections` > 1), up to the SSTP
+   * Ack; empty otherwise. Absent in reports from before 0.3.
+   */
+  connections?: ConnectionResult[];
   findings: Finding[];
 }

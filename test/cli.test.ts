@@ -89,7 +89,7 @@ const USAGE_ERRORS: Array<[string[], RegExp]> = [
   [['vpn.example.test', '--expect-sha1', 'AB'.repeat(32)], /--expect-sha1 takes 40/],
   [['vpn.example.test', '--netsh-sslcert', '/nonexistent/sslcert.txt'], /cannot read .*no such file/],
   [['vpn.example.test', '--ca', '/nonexistent/ca.pem'], /--ca: cannot read/],
-  [['http://vpn.example.test/'], /HTTPS/],
+  [['ftp://vpn.example.test/'], /HTTPS/],
   [['demo', '--scenario', 'no-such-scenario'], /unknown scenario/],
   [['vpn.example.test:1:2'], /\[address\]:port/],
 ];

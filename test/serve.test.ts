@@ -77,12 +77,13 @@ t.test('bad requests get a one-line reason and never a probe; credentials are re
     ['/probe?target=', 400, /^missing target parameter/],
     ['/probe?target=bad..host', 400, /^bad target: "bad\.\.host" is not a valid host name/],
     ['/probe?target=vpn.test:99999', 400, /^bad target: .*out of range|invalid port/],
-    ['/probe?target=http://vpn.test/', 400, /^bad target: SSTP runs over HTTPS/],
+    ['/probe?target=ftp://vpn.test/', 400, /^bad target: SSTP runs over HTTPS/],
     ['/probe?target=a.test&target=b.test', 400, /given twice/],
     ['/probe?target=a.test&module=http_2xx', 400, /^unknown parameter "module"/],
     ['/probe?target=a.test&sni=not%20a%20name', 400, /^bad sni/],
     ['/probe?target=a.test&connections=0', 400, /^bad connections/],
     ['/probe?target=a.test&connections=2.5', 400, /^bad connections/],
+    ['/probe?target=a.test&connections=33', 400, /^bad connections: a whole number from 1 to 32/],
     ['/probe?target=a.test&clients=win%3B11', 400, /^bad clients/],
     ['/probe?target=a.test&no_ppp=maybe', 400, /^bad no_ppp/],
     ['/probe?target=a.test&revocation=', 400, /^bad revocation/],
@@ -208,7 +209,7 @@ t.test('input the probe itself refuses is a 400 with its reason; a bug is a 500 
       throw new TypeError('boom');
     },
   });
-  const refused = await httpGet(probeUrl(running, 'a.test', '&connections=50'));
+  const refused = await httpGet(probeUrl(running, 'a.test', '&connections=20'));
   t.equal(refused.status, 400);
   t.equal(refused.body, 'connections: this server takes at most 4\n');
   const broken = await httpGet(probeUrl(running, 'a.test'));

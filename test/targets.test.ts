@@ -34,7 +34,7 @@ t.test('a bad line is a usage error naming the source and the line number', asyn
   const cases: Array<[string, RegExp]> = [
     ['vpn1.contoso.com\nvpn2.contoso.com:http\n', /servers\.txt: line 2: .*invalid port/],
     ['vpn1.contoso.com\n\n# ok\nvpn1 vpn2\n', /servers\.txt: line 4: one target per line/],
-    ['http://vpn.contoso.com/\n', /servers\.txt: line 1: .*HTTPS/],
+    ['ftp://vpn.contoso.com/\n', /servers\.txt: line 1: .*HTTPS/],
     ['ok.example\n2001:db8::1:443:1\nbad_host!\n', /servers\.txt: line 3: /],
   ];
   for (const [text, message] of cases) {

@@ -284,6 +284,14 @@ export const CAUSES = {
     severity: 'error',
     windowsError: null,
   },
+  'offload-listener': {
+    category: 'http',
+    meaning: 'A plain-HTTP (http://) target, the offloaded RRAS a TLS-terminating balancer talks to, does not serve SSTP: RRAS still listens for HTTPS only (UseHttps not 0), or on another port, or is not running.',
+    evidence: 'target.scheme http and http.status 404, or the http step codes timeout, partial, closed, reset.',
+    pageSection: null,
+    severity: 'error',
+    windowsError: null,
+  },
   // --- SSTP and PPP ---
   'sstp-negotiation-failed': {
     category: 'sstp',
@@ -331,6 +339,14 @@ export const CAUSES = {
     category: 'addresses',
     meaning: 'The addresses the name resolves to do not behave alike: some fail, or they present different certificates.',
     evidence: 'report.addresses: mixed ok / failing entries, or different sha256 on working ones.',
+    pageSection: PAGE_NETWORK,
+    severity: 'error',
+    windowsError: null,
+  },
+  'backend-inconsistent': {
+    category: 'addresses',
+    meaning: 'Connections to the same address reach servers that do not behave alike: a load balancer spreads clients over pool members with different certificates, or one member fails.',
+    evidence: 'report.connections (--connections n > 1): per address, connections differing in certificate SHA-256, HTTP status class, SSTP result, or success vs failure.',
     pageSection: PAGE_NETWORK,
     severity: 'error',
     windowsError: null,

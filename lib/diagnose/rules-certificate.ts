@@ -489,6 +489,10 @@ export const hashRule: Rule = {
             ? `(b) Renewed without re-binding — HTTP.SYS still serves ${presented.sha1} (valid until ${cert.notAfter}); bind the renewed certificate: ${netshAddCommands({ port: f.port, sha1: renewedSha1 })[0]} (after netsh http delete sslcert ipport=0.0.0.0:${f.port}), the [::]:${f.port} twin likewise, then restart Routing and Remote Access.`
             : `(b) Renewed without re-binding — HTTP.SYS still serves ${presented.sha1} (valid until ${cert.notAfter}); bind the renewed certificate with netsh http add sslcert as above, using its SHA-1 thumbprint, then restart Routing and Remote Access.`,
           `(c) TLS inspection — if ${cert.issuer} is your firewall's inspection CA, exempt ${target} from TLS inspection; crypto binding cannot succeed through it.`,
+          // One connection sees one pool member: more of them show whether the members disagree.
+          ...((f.report.connections ?? []).length === 0
+            ? [`(d) Load-balanced servers — one connection reaches one member; sstp-probe ${target} --connections 6 shows whether the members behind ${target} present different certificates.`]
+            : []),
         ],
       ),
     ];

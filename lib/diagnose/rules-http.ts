@@ -14,7 +14,7 @@ export const SSTP_CONTENT_LENGTH = '18446744073709551615';
 function versionToken(version: string): string {
   return /^HTTP\//i.test(version) ? version.toUpperCase() : `HTTP/${version}`;
 }
-const NO_RESPONSE_CODES: readonly string[] = ['timeout', 'partial', 'closed', 'reset'];
+export const NO_RESPONSE_CODES: readonly string[] = ['timeout', 'partial', 'closed', 'reset'];
 
 /** Who answered, from the Server header, in words. */
 function responder(server: string | null): { who: string; isHttpSys: boolean } {
@@ -62,6 +62,8 @@ export const httpRule: Rule = {
     const step = f.step('http');
     const h = f.report.http;
     if (!h && step?.status !== 'fail') return [];
+    // A plain-HTTP target's 404 or silence is the offload rule's (rules-offload.ts).
+    if (f.report.target.scheme === 'http' && (h ? h.status === 404 : NO_RESPONSE_CODES.includes(step?.code ?? ''))) return [];
     const findings: Finding[] = [];
     const evidence = httpEvidence(f);
 

@@ -11,6 +11,8 @@ import { authRule, pppRule, sstpRule } from './rules-session.js';
 import { ipv6BindingRule, sniRule, tlsRule } from './rules-tls.js';
 import { cancelledRule } from './rules-probe.js';
 import { netshScopeRule } from './rules-netsh.js';
+import { connectionsRule } from './rules-connections.js';
+import { offloadRule } from './rules-offload.js';
 
 export const RULES: readonly Rule[] = [
   dnsRule,
@@ -28,6 +30,8 @@ export const RULES: readonly Rule[] = [
   ipv6BindingRule,
   netshScopeRule,
   addressesRule,
+  connectionsRule,
+  offloadRule,
   httpRule,
   sstpRule,
   pppRule,

@@ -3,6 +3,7 @@
 // step-by-step evidence and the certificate thumbprints an administrator compares with netsh output.
 // Pure: the CLI decides about colour (NO_COLOR, TTY). No nonces or credentials are ever printed.
 
+import { renderConnections } from './connections.js';
 import { AUTH_PROTOCOL_NAMES, type Finding, type ProbeReport, type Severity, type StepResult, type StepStatus } from '../types.js';
 
 export interface TextOptions {
@@ -272,6 +273,8 @@ export function renderText(report: ProbeReport, opts: TextOptions): string {
   if (report.addresses.length > 1) {
     out.push(heading('Addresses'), ...renderAddresses(report, m, paint), '');
   }
+  const connections = renderConnections(report, { ok: paint('green', m.ok), fail: paint('red', m.fail) });
+  if (connections.length > 0) out.push(heading('Connections'), ...connections, '');
   out.push(paint('dim', `sstp-probe ${report.tool.version} ${m.dash} ${report.startedAt} ${m.dash} ${Math.round(report.durationMs)} ms`));
   return `${out.join('\n')}\n`;
 }

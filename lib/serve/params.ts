@@ -1,5 +1,6 @@
 import type { Target } from '../types.js';
 import { parseTarget } from '../target.js';
+import { MAX_CONNECTIONS } from '../probe-options.js';
 
 // The query of `GET /probe`: which server to probe and the per-target options that make sense from a scrape
 // config. Everything else is refused with a one-line reason, credentials first: a password in a scrape URL
@@ -23,7 +24,8 @@ export const PROBE_PARAMETERS = ['target', 'sni', 'clients', 'connections', 'no_
 type ProbeParameter = (typeof PROBE_PARAMETERS)[number];
 
 export const MAX_CLIENTS = 32;
-export const MAX_CONNECTIONS = 100;
+// The probe's own bound (lib/probe-options.ts), so a scrape is refused with the same limit the CLI has.
+export { MAX_CONNECTIONS } from '../probe-options.js';
 
 /** Names that look like a credential, whatever their spelling (user, password, proxy_user, token, ...). */
 const CREDENTIAL_LIKE = /user|pass|pwd|secret|token|cred|auth|login|key/i;

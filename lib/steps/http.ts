@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { HttpInfo, StepResult } from '../types.js';
 import {
   buildDuplexPostRequest,
@@ -23,7 +23,7 @@ export interface HttpStepOutcome {
 }
 
 export async function httpStep(
-  socket: TLSSocket,
+  socket: Duplex,
   reader: StreamReader,
   options: StepBound & { host: string; signal?: AbortSignal; log?: (message: string) => void },
 ): Promise<HttpStepOutcome> {

@@ -21,7 +21,7 @@ import {
   type SstpPacket,
 } from '../codec/sstp.js';
 import { PPP_PROTOCOLS, chapCodeName, decodePppFrame, lcpCodeName, papCodeName, pppProtocolName } from '../codec/ppp.js';
-import { buildCallConnected, certificateHash, chooseBindingHash, type BindingHash } from '../auth/crypto-binding.js';
+import { HASH_PROTOCOL_IDS, buildCallConnected, certificateHash, chooseBindingHash, type BindingHash } from '../auth/crypto-binding.js';
 import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-client.js';
 import { certificateFitsHost } from '../cert/names.js';
 import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
@@ -40,8 +40,11 @@ export interface PppSessionOptions {
   enumerateAuth?: boolean;
   /** Present only when the caller decided the credentials may be sent to this server. */
   credentials?: PppCredentials | null;
-  /** What the crypto binding needs: the Ack's hash bitmask and nonce, and the leaf certificate DER seen in TLS. */
-  binding?: { hashBitmask: number; nonce: Buffer; leafDer: Buffer } | null;
+  /**
+   * What the crypto binding needs: the Ack's hash bitmask and nonce, and the leaf certificate DER seen in TLS,
+   * or (plain HTTP to an offloaded RRAS) the certificate hashes the administrator gave.
+   */
+  binding?: ({ hashBitmask: number; nonce: Buffer } & ({ leafDer: Buffer } | { configured: ConfiguredBindingHashes })) | null;
   /** How long to wait for an Abort after Call Connected (default 1 500 ms, never more than a step). */
   bindingWaitMs?: number;
   log?: (message: string) => void;
@@ -193,11 +196,19 @@ export async function pppSession(channel: PppChannel, options: PppSessionOptions
   return { ppp: pppStep, pppInfo, auth, authInfo, sstp: state };
 }
 
+/** Certificate hashes to bind to when there is no TLS to read one from (uppercase hex). */
+export interface ConfiguredBindingHashes {
+  sha1?: string;
+  sha256?: string;
+}
+
 export interface PppPathInput {
   /** From the sstp step: the Ack's hash bitmask and nonce. */
   ack: { hashBitmask: number; nonce: Buffer };
   /** The leaf certificate DER the TLS step saw (what the crypto binding hashes). */
   leafDer: Buffer | null;
+  /** Plain HTTP only: the hashes the crypto binding carries instead of the leaf's (the balancer's certificate). */
+  bindingHashes?: ConfiguredBindingHashes;
   certificate: CertificateInfo | null;
   tls: TlsInfo | null;
   /** The certificate judgement's verdict on sending credentials (trust, name, validity, EKU), if made. */
@@ -227,7 +238,8 @@ export async function pppAndAuthSteps(
 ): Promise<{ ppp: PppInfo; auth: AuthInfo | null; sstp: SstpCallState }> {
   let credentials = input.credentials ?? null;
   let refusal: string | null = null;
-  if (credentials !== null && input.insecure !== true) {
+  // Over plain HTTP nothing is judged: the administrator named the certificate clients bind to.
+  if (credentials !== null && input.insecure !== true && input.bindingHashes === undefined) {
     refusal = credentialRefusal({ certificate: input.certificate, tls: input.tls, host: input.host, now: input.now, acceptable: input.certificateAcceptable ?? null });
     if (refusal !== null) credentials = null;
   }
@@ -237,7 +249,7 @@ export async function pppAndAuthSteps(
     enumerateAuth: input.enumerateAuth === true && input.credentials == null,
     credentials,
     onPppStep: record,
-    binding: input.leafDer ? { ...input.ack, leafDer: input.leafDer } : null,
+    binding: input.bindingHashes ? { ...input.ack, configured: input.bindingHashes } : input.leafDer ? { ...input.ack, leafDer: input.leafDer } : null,
     ...(input.bindingWaitMs !== undefined ? { bindingWaitMs: input.bindingWaitMs } : {}),
     ...(input.log ? { log: input.log } : {}),
   });
@@ -316,14 +328,17 @@ function controlDuringPpp(channel: PppChannel, packet: Extract<SstpPacket, { kin
 
 function sendCallConnected(channel: PppChannel, engine: PppClient, input: PppSessionOptions['binding']): { hash: BindingHash; certHash: string; sent: boolean } | null {
   if (!input) return null;
-  const hash = chooseBindingHash(input.hashBitmask);
+  const configured = 'configured' in input ? input.configured : null;
+  // With configured hashes, only a hash both the Ack offers and the administrator gave can be bound.
+  const offered = configured ? input.hashBitmask & ((configured.sha1 ? HASH_PROTOCOL_IDS.sha1 : 0) | (configured.sha256 ? HASH_PROTOCOL_IDS.sha256 : 0)) : input.hashBitmask;
+  const hash = chooseBindingHash(offered);
   if (hash === null) return null;
-  const certHash = certificateHash(input.leafDer, hash).toString('hex').toUpperCase();
+  const certHash = 'leafDer' in input ? certificateHash(input.leafDer, hash).toString('hex').toUpperCase() : input.configured[hash]!.toUpperCase();
   const hlak = engine.hlak();
   if (hlak === null) return { hash, certHash, sent: false };
   try {
     // MS-SSTP §3.2.5.2: sent as soon as PPP authentication succeeded, keyed with the HLAK.
-    const message = buildCallConnected({ hashProtocol: hash, nonce: input.nonce, hlak, certDer: input.leafDer });
+    const message = buildCallConnected({ hashProtocol: hash, nonce: input.nonce, hlak, certHash: Buffer.from(certHash, 'hex') });
     channel.send(message, `CALL_CONNECTED (${hashLabel(hash)} binding)`);
     return { hash, certHash, sent: true };
   } finally {

@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { SstpInfo, SstpStatusInfo, StepCodeOf, StepResult } from '../types.js';
 import {
   ATTRIBUTE_ID,
@@ -22,13 +22,13 @@ import type { ReadOutcome, StreamReader } from '../net/stream-reader.js';
 import { interruptionOf, waitedWithin, type StepBound } from '../endings.js';
 import { finishStep } from './result.js';
 
-/** The SSTP control channel over an established TLS socket: framed reads and the polite ways to leave. */
+/** The SSTP control channel over an established TLS socket (or plain HTTP behind an offloading balancer): framed reads and the polite ways to leave. */
 export class SstpChannel {
-  readonly socket: TLSSocket;
+  readonly socket: Duplex;
   readonly reader: StreamReader;
   private readonly log: (message: string) => void;
 
-  constructor(socket: TLSSocket, reader: StreamReader, log: (message: string) => void = noLog) {
+  constructor(socket: Duplex, reader: StreamReader, log: (message: string) => void = noLog) {
     this.socket = socket;
     this.reader = reader;
     this.log = log;
