@@ -5,6 +5,8 @@ import { quoteInput, UsageError } from '../lib/errors.js';
 import { VERSION } from '../lib/version.js';
 import { parseTarget } from '../lib/target.js';
 import type { ProbeOptions } from '../lib/probe.js';
+import { validateClients } from '../lib/probe-options.js';
+import { CLIENT_IDS } from '../lib/clients/profiles.js';
 import type { ListedTarget } from '../lib/targets.js';
 import { normalizeThumbprint } from '../lib/diagnose/thumbprint.js';
 import { decodeNetshFile, parseNetshSslcert } from '../lib/diagnose/netsh.js';
@@ -143,6 +145,7 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
       .option('proxy-password-env', { type: 'string', describe: 'name of the environment variable holding the proxy password' })
       .option('ca', { type: 'string', array: true, describe: 'PEM file of extra trusted CA certificates (repeatable)' })
       .option('ca-system', { type: 'boolean', describe: 'also trust the OS trust store (Node 22.15+; older Node: the system CA bundle file); on by default on Windows; NODE_EXTRA_CA_CERTS is always honoured' })
+      .option('clients', { type: 'string', describe: `the SSTP clients you have, comma-separated (${CLIENT_IDS.join(', ')}; default all three): the exit code follows the Windows ones, the others are warnings` })
       .option('revocation', { type: 'boolean', default: true, describe: 'ask the certificate\'s CRL / OCSP locations as Windows clients do, beside the other steps; --no-revocation skips it' })
       .option('ppp', { type: 'boolean', default: true, describe: 'after the Ack, read the PPP LCP offer (the authentication method the server wants); --no-ppp stops at the SSTP handshake' })
       .option('enumerate-auth', { type: 'boolean', describe: 'refuse the offered authentication method, a few bounded rounds, to learn every method the server allows' })
@@ -260,7 +263,7 @@ function yargsMessage(message: string): string {
 const SINGLE_FLAGS = [
   'port', 'json', 'timeout', 'step-timeout', 'targets', 'concurrency', 'shard', 'sni', 'all-addresses', 'connections', 'expect-sha1',
   'expect-sha256', 'netsh-sslcert', 'proxy', 'proxy-user', 'proxy-password-env', 'ca-system', 'revocation', 'ppp',
-  'enumerate-auth', 'user', 'password-env', 'password-stdin', 'insecure', 'list',
+  'clients', 'enumerate-auth', 'user', 'password-env', 'password-stdin', 'insecure', 'list',
 ] as const;
 
 /**
@@ -318,6 +321,7 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
     options.systemCa = true;
   } else if (args['ca-system'] === false) options.systemCa = false;
   if (args.revocation === false) options.revocation = false;
+  if (args.clients !== undefined) options.clients = clientsFlag(args.clients);
   if (args.proxy === false) options.proxy = false;
   else if (typeof args.proxy === 'string') options.proxy = args.proxy;
   if (typeof args['proxy-user'] === 'string') options.proxyUser = args['proxy-user'];
@@ -332,6 +336,18 @@ async function probeOptionsFrom(args: Record<string, unknown>, io: CliIo): Promi
 /** `--password` exists only to be refused, whatever its value, which is never echoed. */
 function refusePasswordFlag(): never {
   throw new UsageError('--password is not accepted: a password on the command line is visible to other users (ps, /proc) and stays in shell history; use --password-env VAR or --password-stdin');
+}
+
+/** --clients windows-11,sstpc: known profile ids, each once; an unknown one is a usage error naming the valid ids. */
+function clientsFlag(value: unknown): string[] {
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--clients needs profile ids separated by commas (${CLIENT_IDS.join(', ')})`);
+  const ids = [...new Set(value.split(',').map((id) => id.trim()).filter((id) => id !== ''))];
+  try {
+    validateClients(ids);
+  } catch (error) {
+    throw new UsageError(`--clients: ${quoteInput((error as Error).message)}`);
+  }
+  return ids;
 }
 
 /** --no-ppp, --enumerate-auth, and one login: --user with its password from the environment or stdin only. */

@@ -29,7 +29,7 @@ export interface ConnectionsInput {
 
 /** Every connection per address, main walk first, in address order then index order. */
 export async function walkConnections(input: ConnectionsInput): Promise<ConnectionResult[]> {
-  const quiet: PathSession = { compareSni: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: input.now };
+  const quiet: PathSession = { compareSni: false, clientHandshakes: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: input.now };
   const extra = input.routes.flatMap((route, address) => Array.from({ length: Math.max(0, input.count - 1) }, (_, i) => ({ route, address, index: i + 1 })));
   // A walk the probe's deadline (or the caller) cut short says nothing about the member it reached: left out.
   const walked = await mapBounded(extra, CONNECTION_CONCURRENCY, async (job) => {

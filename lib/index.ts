@@ -16,6 +16,8 @@ export { ByteReader, DecodeError } from './codec/reader.js';
 export { probeMany, DEFAULT_CONCURRENCY, type FleetOptions } from './fleet.js';
 export { parseTargetList, parseShard, selectShard, type Shard } from './targets.js';
 export { prepareTrust, type PreparedTrust } from './trust.js';
+export { CLIENT_PROFILES, CLIENT_IDS, DEFAULT_CLIENTS, type ClientId, type ClientProfile } from './clients/profiles.js';
+export { judgeClients, type ClientJudgeInput } from './clients/judge.js';
 export { serve, type ServeOptions, type ServeProbeOptions, type Exporter } from './serve/server.js';
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './report/prometheus.js';
 export { renderNagios, NAGIOS_STATES, type NagiosOptions, type NagiosResult } from './report/nagios.js';

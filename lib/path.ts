@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type {
   AuthInfo,
   CertificateChecks,
+  ClientHandshake,
   CertificateInfo,
   HttpInfo,
   PppInfo,
@@ -30,6 +31,8 @@ import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep } from './steps/result.js';
 import { checkServerCertificate, type ServerCertificateResult, type ServerCertificateSections } from './cert-online/server-check.js';
 import type { PreparedTrust } from './trust.js';
+import { CLIENT_PROFILES, type ClientId } from './clients/profiles.js';
+import { clientHandshake, mainHandshake, provenByMain } from './clients/handshake.js';
 
 // One walk down the path a real SSTP client walks, against one address (or through one proxy): transport
 // (TCP or the proxy's tunnel), TLS, HTTP, SSTP, PPP, each step bounded by the budget. Work that needs the
@@ -77,12 +80,16 @@ export interface PathOutcome {
    */
   certificateAcceptable?: boolean;
   revocation?: RevocationInfo | null;
+  /** The TLS evidence per client profile (main path only): the main handshake, or one of the client's own. */
+  clientHandshakes?: Partial<Record<ClientId, ClientHandshake>>;
 }
 
 /** What the PPP part of one walk may do. Credentials go to the main path only: one attempt per probe. */
 export interface PathSession {
   /** Retry the handshake with the other SNI choice when it fails or the certificate is wrong (main path only). */
   compareSni: boolean;
+  /** Make the client profiles' handshakes the main handshake does not already prove (main path only). */
+  clientHandshakes: boolean;
   ppp: boolean;
   enumerateAuth: boolean;
   credentials: PppCredentials | null;
@@ -98,7 +105,7 @@ export interface PathSession {
 
 export type Route = { kind: 'direct'; address: string } | { kind: 'proxy'; proxy: ProxyConfig };
 
-const QUIET_SESSION: PathSession = { compareSni: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() };
+const QUIET_SESSION: PathSession = { compareSni: false, clientHandshakes: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() };
 
 /** The sockets a walk holds, released in one place whatever happened. */
 interface Held {
@@ -168,8 +175,8 @@ async function openTransport(target: Target, route: Route, budget: Budget, recor
 
 /**
  * The work that needs the handshake's evidence but not the socket: the certificate's judgement (now, so PPP
- * can tell whether credentials may go) with its AIA and CRL / OCSP fetches, and the SNI comparison. Other
- * work of that kind (more handshakes, say) belongs here too. Each promise settles, never rejects.
+ * can tell whether credentials may go) with its AIA and CRL / OCSP fetches, the SNI comparison, and one
+ * handshake per client profile whose TLS the main handshake does not prove. Each promise settles, never rejects.
  */
 function startBesidePath(target: Target, route: Route, sni: string | null, budget: Budget, session: PathSession, tls: TlsStepOutcome, outcome: PathOutcome): Array<Promise<void>> {
   const work: Array<Promise<void>> = [];
@@ -184,6 +191,29 @@ function startBesidePath(target: Target, route: Route, sni: string | null, budge
       (found) => void (outcome.sniComparison = found),
       (error: unknown) => probeLog('SNI comparison failed: %s', (error as Error).message),
     ));
+  }
+  if (session.clientHandshakes && tls.step.status === 'pass') work.push(...clientWork(target, route, sni, budget, tls, outcome));
+  return work;
+}
+
+/**
+ * The client profiles' TLS evidence: the main handshake for each client it proves, else a handshake of the
+ * client's own, all at once and beside HTTP / SSTP so the probe grows by one handshake's time at most. Only
+ * on a direct route: through a proxy each would be another CONNECT (and another proxy login), and the proxy
+ * would see a probe where a client makes one connection, so those clients stay `unknown` instead.
+ */
+function clientWork(target: Target, route: Route, sni: string | null, budget: Budget, tls: TlsStepOutcome, outcome: PathOutcome): Array<Promise<void>> {
+  const found: Partial<Record<ClientId, ClientHandshake>> = {};
+  outcome.clientHandshakes = found;
+  const work: Array<Promise<void>> = [];
+  for (const id of Object.keys(CLIENT_PROFILES) as ClientId[]) {
+    const profile = CLIENT_PROFILES[id];
+    if (provenByMain(profile, tls.info.protocol, tls.info.cipher)) {
+      found[id] = mainHandshake(tls.info);
+    } else if (route.kind === 'direct') {
+      const options = { address: route.address, port: target.port, sni, bound: () => budget.stepBound(), signal: budget.signal };
+      work.push(clientHandshake(profile, options).then((evidence) => void (found[id] = evidence)));
+    }
   }
   return work;
 }

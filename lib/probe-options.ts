@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { CLIENT_IDS, isClientId } from './clients/profiles.js';
 
 /** The most connections per address a probe makes (the CLI's --connections, the library's `connections`). */
 export const MAX_CONNECTIONS = 32;
@@ -31,5 +32,14 @@ export function wholeNumber(name: string, value: number | undefined, min: number
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     throw new UsageError(`${name} must be a whole number of at least ${min}${after}, not ${String(value)}`);
+  }
+}
+
+/** Throws unless every id names a client profile; the message lists the valid ids. */
+export function validateClients(ids: readonly string[]): void {
+  if (!Array.isArray(ids) || ids.length === 0) throw new UsageError(`clients must name at least one client profile (${CLIENT_IDS.join(', ')})`);
+  const unknown = ids.filter((id) => typeof id !== 'string' || !isClientId(id));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown client profile ${unknown.map((id) => `"${String(id).slice(0, 64)}"`).join(', ')}: valid ids are ${CLIENT_IDS.join(', ')}`);
   }
 }

@@ -15,12 +15,15 @@ import { mapBounded } from './map-bounded.js';
 
 export { mapBounded } from './map-bounded.js';
 import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
-import { validateProbeOptions } from './probe-options.js';
 import { walkConnections } from './connections.js';
 import type { ConfiguredBindingHashes } from './steps/ppp.js';
 import { UsageError } from './errors.js';
 import { normalizeThumbprint } from './diagnose/thumbprint.js';
+import { validateClients, validateProbeOptions } from './probe-options.js';
 import { diagnose, type DiagnoseContext } from './diagnose/index.js';
+import { causeSpec } from './diagnose/causes.js';
+import { judgeClients } from './clients/judge.js';
+import { DEFAULT_CLIENTS, type ClientId } from './clients/profiles.js';
 
 // The orchestrator: orders the steps. It picks the route (direct or through a proxy), resolves the name,
 // walks the path once per address (lib/path.ts walks one connection), and builds the report. It owns the
@@ -90,6 +93,11 @@ export interface ProbeOptions {
    * another server. PPP and credentials go over the first only. The report's `connections` holds them all.
    */
   connections?: number;
+  /**
+   * The SSTP clients the administrator has (lib/clients/profiles.ts ids; default windows-11, windows-10,
+   * sstpc): `ok` follows the Windows ones among them; the others are still judged, their failures warnings.
+   */
+  clients?: string[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -98,6 +106,7 @@ export const DEFAULT_STEP_TIMEOUT_MS = 10_000;
 export async function probe(target: string | Target, options: ProbeOptions = {}): Promise<ProbeReport> {
   // Everything that can throw a UsageError runs before the deadline is armed: no timer outlives a bad call.
   validateProbeOptions(options);
+  const clients = selectedClients(options);
   const resolvedTarget = typeof target === 'string' ? parseTarget(target, options.port) : validateTarget(target);
   if (resolvedTarget.scheme === 'http' && options.credentials && !options.expectSha256) {
     throw new UsageError(
@@ -125,8 +134,8 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
   };
   try {
     const { report, tunnel } = proxyChoice.proxy
-      ? await probeThroughProxy(resolvedTarget, { kind: 'proxy', proxy: proxyChoice.proxy }, clock.budget, emit, options, now, startedAt)
-      : { report: await probeDirect(resolvedTarget, clock.budget, emit, options, now, startedAt, started), tunnel: null };
+      ? await probeThroughProxy(resolvedTarget, { kind: 'proxy', proxy: proxyChoice.proxy }, clock.budget, emit, options, now, startedAt, clients)
+      : { report: await probeDirect(resolvedTarget, clock.budget, emit, options, now, startedAt, started, clients), tunnel: null };
     // A proxy set aside by NO_PROXY or --no-proxy is still named, with the reason.
     if (proxyChoice.proxy || proxyChoice.reason !== 'no proxy configured') report.proxy = proxyInfo(proxyChoice, tunnel);
     markCancelled(report, clock.budget.signal);
@@ -160,6 +169,7 @@ async function probeThroughProxy(
   options: ProbeOptions,
   now: () => Date,
   startedAt: Date,
+  clients: readonly ClientId[],
 ): Promise<{ report: ProbeReport; tunnel: ProxyTunnelEvidence | null }> {
   const dnsSkipped = notApplicableStep('dns', `${target.host} is resolved by the proxy`);
   emit(dnsSkipped);
@@ -167,6 +177,7 @@ async function probeThroughProxy(
   const main = await walkPath(target, route, sni, budget, emit, pathSession(target, options, now, true));
   const report = buildReport(target, startedAt, dnsSkipped, [], main);
   report.connections = await moreConnections(target, [route], [main], sni, budget, options, now);
+  report.clients = judgeClients({ evidence: report, handshakes: main.clientHandshakes ?? {}, selected: clients, viaProxy: true });
   return { report, tunnel: main.proxy };
 }
 
@@ -179,6 +190,7 @@ async function probeDirect(
   now: () => Date,
   startedAt: Date,
   started: number,
+  clients: readonly ClientId[],
 ): Promise<ProbeReport> {
   const dns = await dnsStep(target.host, { resolver: options.resolver ?? systemResolver, ...budget.stepBound(), signal: budget.signal });
   emit(dns.step);
@@ -196,6 +208,7 @@ async function probeDirect(
   report.sniComparison = main?.sniComparison ?? null;
   const routes = outcomes.map((_, index): Route => ({ kind: 'direct', address: dns.addresses[index]!.address }));
   report.connections = await moreConnections(target, routes, outcomes, sni, budget, options, now);
+  report.clients = judgeClients({ evidence: report, handshakes: main?.clientHandshakes ?? {}, selected: clients, viaProxy: false });
   if (outcomes.length > 1) {
     // Each address is judged on its own evidence, so "IPv6 fails where IPv4 works" can be named.
     report.addresses = outcomes.map((outcome, index) => {
@@ -259,6 +272,7 @@ export function finalize(
     ...(options.expectSha256 ? { expectedSha256: options.expectSha256 } : {}),
     ...(options.netshBindings ? { netshBindings: options.netshBindings } : {}),
   });
+  if (report.clients) report.clients = report.clients.map((client) => withServerCauses(client, report.findings));
   // A cancelled probe did not finish: it cannot say the server is fine.
   report.ok = report.cancelled !== true && !report.findings.some((finding) => finding.severity === 'error');
   report.durationMs = Math.round(performance.now() - started);
@@ -287,6 +301,7 @@ function pathSession(target: Target, options: ProbeOptions, now: () => Date, mai
   return {
     ...(bindingHashes ? { bindingHashes } : {}),
     compareSni: main,
+    clientHandshakes: main,
     ppp: options.ppp !== false,
     enumerateAuth: main && options.enumerateAuth === true,
     credentials: main ? (options.credentials ?? null) : null,
@@ -308,6 +323,25 @@ function configuredHashes(options: ProbeOptions): ConfiguredBindingHashes | unde
   const sha256 = read(options.expectSha256, 'expectSha256', 64);
   if (!sha1 && !sha256) return undefined;
   return { ...(sha1 ? { sha1 } : {}), ...(sha256 ? { sha256 } : {}) };
+}
+
+/** The clients the administrator has: the default three, or the ids given (checked before any I/O). */
+function selectedClients(options: ProbeOptions): readonly ClientId[] {
+  if (options.clients === undefined) return DEFAULT_CLIENTS;
+  validateClients(options.clients);
+  return options.clients as ClientId[];
+}
+
+/**
+ * A client that fails because the server cannot be reached or its SSTP exchange fails, fails for the causes
+ * the diagnosis named for that stage (its error findings of the matching categories).
+ */
+function withServerCauses(client: NonNullable<ProbeReport['clients']>[number], findings: ProbeReport['findings']): NonNullable<ProbeReport['clients']>[number] {
+  const stages = new Set(client.reasons.filter((r) => !r.clientSpecific && r.cause === null).map((r) => r.kind));
+  if (stages.size === 0) return client;
+  const categories = new Set<string>([...(stages.has('server-unreachable') ? ['network', 'proxy', 'addresses'] : []), ...(stages.has('sstp-failed') ? ['http', 'sstp', 'ppp', 'auth', 'binding'] : [])]);
+  const extra = findings.filter((f) => f.severity === 'error' && categories.has(causeSpec(f.cause).category)).map((f) => f.cause);
+  return { ...client, causes: [...new Set([...client.causes, ...extra])] };
 }
 
 function proxyInfo(choice: ProxyChoice, evidence: ProxyTunnelEvidence | null): ProxyInfo {

@@ -92,6 +92,22 @@ export const AUTH_CODES = {
   ...WAIT_CODES,
 } as const;
 
+/**
+ * The handshakes made for one client profile beside the main path (lib/clients/handshake.ts): not a step of
+ * the path, so not in STEP_CODE_TABLES, but the same rules (bounded, cancellable, evidence not errors).
+ */
+export const CLIENT_HANDSHAKE_CODES = {
+  connected: 'the handshake restricted to the client\'s versions and suites completed',
+  'no-common-version': 'the server accepts none of the client\'s TLS versions (protocol_version alert)',
+  'no-common-cipher': 'no cipher suite, group or signature algorithm in common (handshake_failure alert)',
+  alert: 'the server ended the handshake with another TLS alert',
+  'connect-failed': 'the extra TCP connection for the handshake was refused or failed',
+  reset: 'the server reset the connection during the handshake',
+  closed: 'the server closed the connection during the handshake',
+  error: 'the handshake failed otherwise',
+  ...WAIT_CODES,
+} as const;
+
 /** The tables by step name (the proxy step's are PROXY_TUNNEL_CODES plus `cancelled`). */
 export const STEP_CODE_TABLES = {
   dns: DNS_CODES,

@@ -2,7 +2,7 @@
 // a step that did not run is present with status "skip", a section that was not reached is null.
 // Field names here are public API (schema/report.schema.json documents them): add, never rename.
 
-import type { NOT_RUN_CODES, STEP_CODE_TABLES } from './step-codes.js';
+import type { CLIENT_HANDSHAKE_CODES, NOT_RUN_CODES, STEP_CODE_TABLES } from './step-codes.js';
 import type { ProxyTunnelCode } from './proxy/connect.js';
 
 export const STEP_NAMES = ['dns', 'tcp', 'proxy', 'tls', 'http', 'sstp', 'ppp', 'auth'] as const;
@@ -459,6 +459,71 @@ export interface ConnectionResult {
   code: string | null;
 }
 
+// ---- client profiles: would each SSTP client connect (lib/clients/) ----
+
+export const CLIENT_VERDICTS = ['connects', 'fails', 'unknown'] as const;
+export type ClientVerdict = (typeof CLIENT_VERDICTS)[number];
+
+export type ClientHandshakeCode = keyof typeof CLIENT_HANDSHAKE_CODES;
+
+/** The TLS evidence for one client profile: the main handshake, or one restricted to the profile. */
+export interface ClientHandshake {
+  /** main: the probe's own handshake already used a version and suite this client offers; own: a handshake of its own. */
+  basis: 'main' | 'own';
+  code: ClientHandshakeCode;
+  protocol: string | null;
+  cipher: string | null;
+  /** The TLS alert the server sent, as OpenSSL names it, or null. */
+  alert: string | null;
+  detail: string | null;
+  durationMs: number;
+}
+
+/**
+ * Why a client fails. Client-specific kinds (no-common-version, no-common-cipher, tls-alert, chain-needs-aia,
+ * any-eku-refused) raise `client-incompatible`; the others are server-wide problems with their own cause.
+ */
+export const CLIENT_REASON_KINDS = [
+  'no-common-version',
+  'no-common-cipher',
+  'tls-alert',
+  'chain-needs-aia',
+  'any-eku-refused',
+  'server-unreachable',
+  'tls-failed',
+  'certificate',
+  'revocation',
+  'sstp-failed',
+] as const;
+export type ClientReasonKind = (typeof CLIENT_REASON_KINDS)[number];
+
+export interface ClientReason {
+  kind: ClientReasonKind;
+  /** True when the client fails where another client would not (the `client-incompatible` kinds). */
+  clientSpecific: boolean;
+  /** The cause that names a server-wide reason (cert-untrusted, tls-handshake-failed...), or null. */
+  cause: string | null;
+  /** The reason in words, for people. */
+  words: string;
+}
+
+/** One SSTP client's verdict on this server. */
+export interface ClientResult {
+  /** The profile id (windows-11, windows-10, sstpc). */
+  client: string;
+  label: string;
+  verdict: ClientVerdict;
+  /** Cause ids that explain a `fails` (client-incompatible and / or the server-wide causes). */
+  causes: string[];
+  /** One line: why it connects, fails or cannot be told. */
+  detail: string;
+  /** The administrator has this client (--clients); failures of unselected profiles are only warnings. */
+  selected: boolean;
+  windows: boolean;
+  handshake: ClientHandshake | null;
+  reasons: ClientReason[];
+}
+
 export interface Finding {
   cause: string;
   severity: Severity;
@@ -505,5 +570,7 @@ export interface ProbeReport {
    * Ack; empty otherwise. Absent in reports from before 0.3.
    */
   connections?: ConnectionResult[];
+  /** One verdict per SSTP client profile (lib/clients/profiles.ts); absent in reports from before 0.3. */
+  clients?: ClientResult[];
   findings: Finding[];
 }

@@ -2,6 +2,8 @@ import t from 'tap';
 import { PROMETHEUS_CONTENT_TYPE, escapeLabelValue, renderPrometheus } from '../lib/report/prometheus.js';
 import { failAt, healthyReport } from './helpers/report-builder.js';
 import { parseExposition, sampleValue as value } from './helpers/prometheus-text.js';
+import type { ProbeReport } from '../lib/types.js';
+
 
 t.test('content type is text format 0.0.4', async (t) => {
   t.equal(PROMETHEUS_CONTENT_TYPE, 'text/plain; version=0.0.4; charset=utf-8');
@@ -11,7 +13,7 @@ t.test('healthy report: success, every step that ran, certificate expiry and wha
   const report = healthyReport();
   report.tls!.protocol = 'TLSv1.3';
   report.sstp!.hashProtocols = ['sha1', 'sha256'];
-  const parsed = parseExposition(renderPrometheus(report));
+  const parsed = parseExposition(renderPrometheus(report as unknown as ProbeReport));
   t.equal(value(parsed, 'probe_success'), 1);
   t.equal(parsed.type.get('probe_success'), 'gauge');
   for (const step of ['dns', 'tcp', 'tls', 'http', 'sstp']) {
@@ -27,7 +29,7 @@ t.test('healthy report: success, every step that ran, certificate expiry and wha
 t.test('a failed step and its finding', async (t) => {
   const report = failAt(healthyReport(), 'tcp', 'refused', 'connection refused');
   report.findings = [{ cause: 'tcp-refused', severity: 'error', summary: 'refused', evidence: {}, remediation: [] }];
-  const parsed = parseExposition(renderPrometheus(report));
+  const parsed = parseExposition(renderPrometheus(report as unknown as ProbeReport));
   t.equal(value(parsed, 'probe_success'), 0);
   t.equal(value(parsed, 'sstp_probe_step_success', { step: 'tcp' }), 0);
   t.equal(value(parsed, 'sstp_probe_finding', { cause: 'tcp-refused', severity: 'error' }), 1);
@@ -43,8 +45,8 @@ t.test('label values are escaped: backslash, quote, newline', async (t) => {
 });
 
 t.test('client profiles and CRL nextUpdate are rendered when the report carries them, ignored when malformed', async (t) => {
-  const report = healthyReport() as ReturnType<typeof healthyReport> & { clients?: unknown };
-  report.clients = [{ name: 'windows-11', connects: true }, { name: 'windows-7', connects: false }, { bogus: 1 }, null, 'x'];
+  const report = healthyReport() as Omit<ReturnType<typeof healthyReport>, 'clients'> & { clients?: unknown };
+  report.clients = [{ client: 'windows-11', verdict: 'connects' }, { client: 'windows-10', verdict: 'fails' }, { client: 'sstpc', verdict: 'unknown' }, { bogus: 1 }, null, 'x'];
   report.revocation = {
     verdict: 'good',
     sources: [
@@ -52,15 +54,15 @@ t.test('client profiles and CRL nextUpdate are rendered when the report carries 
       { url: 'http://pki/b.crl', kind: 'crl', outcome: 'good', detail: null, nextUpdate: '2025-06-03T00:00:00Z' } as never,
     ],
   };
-  const parsed = parseExposition(renderPrometheus(report));
+  const parsed = parseExposition(renderPrometheus(report as unknown as ProbeReport));
   t.equal(value(parsed, 'sstp_probe_client_connects', { client: 'windows-11' }), 1);
-  t.equal(value(parsed, 'sstp_probe_client_connects', { client: 'windows-7' }), 0);
-  t.equal(parsed.samples.filter((s) => s.name === 'sstp_probe_client_connects').length, 2);
+  t.equal(value(parsed, 'sstp_probe_client_connects', { client: 'windows-10' }), 0);
+  t.equal(parsed.samples.filter((s) => s.name === 'sstp_probe_client_connects').length, 2, 'no sample for a verdict that is unknown');
   t.equal(value(parsed, 'sstp_probe_crl_next_update_seconds'), Date.parse('2025-06-03T00:00:00Z') / 1000, 'the earliest');
   // A delta CRL lapses sooner than its complete CRL, and clients fail as soon as it does.
   report.revocation.sources.push({ url: 'http://pki/b+.crl', kind: 'delta-crl', baseUrl: 'http://pki/b.crl', outcome: 'good', detail: null, nextUpdate: '2025-06-02T00:00:00Z' });
   report.revocation.sources.push({ url: 'http://pki/ocsp', kind: 'ocsp', outcome: 'good', detail: null, nextUpdate: '2025-06-01T00:00:00Z' });
-  t.equal(value(parseExposition(renderPrometheus(report)), 'sstp_probe_crl_next_update_seconds'), Date.parse('2025-06-02T00:00:00Z') / 1000, 'a delta CRL counts, an OCSP answer does not');
+  t.equal(value(parseExposition(renderPrometheus(report as unknown as ProbeReport)), 'sstp_probe_crl_next_update_seconds'), Date.parse('2025-06-02T00:00:00Z') / 1000, 'a delta CRL counts, an OCSP answer does not');
   report.clients = { not: 'an array' };
-  t.notOk(renderPrometheus(report).includes('sstp_probe_client_connects'));
+  t.notOk(renderPrometheus(report as unknown as ProbeReport).includes('sstp_probe_client_connects'));
 });

@@ -1,52 +1,12 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { fixtureStarter } from './helpers/fixture.js';
 import { requireProgram } from './helpers/programs.js';
+import { runSstpcUntil } from './helpers/sstpc.js';
 
 // A real SSTP client (Debian's sstpc) against the fixture server proves the fixture speaks real SSTP, so what
 // the probe learns from it carries over to real servers.
 
 const start = fixtureStarter();
-
-function runSstpc(port: number, until: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve) => {
-    // --ipparam gives each run its own control socket, so runs never share /var/run/sstpc state.
-    const ipparam = `sstp-probe-test-${process.pid}-${port}`;
-    const child = spawn('sstpc', ['--nolaunchpppd', '--log-stderr', '--log-level', '4', '--cert-warn', '--ipparam', ipparam, `127.0.0.1:${port}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    const finish = (): void => {
-      clearTimeout(timer);
-      child.kill('SIGTERM');
-      resolve(log);
-    };
-    const timer = setTimeout(finish, timeoutMs);
-    const collect = (chunk: Buffer): void => {
-      log += chunk.toString();
-      if (until.test(log)) finish();
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (error) => {
-      log += `\nspawn failed: ${error.message}`;
-      finish();
-    });
-    child.on('exit', () => finish());
-  });
-}
-
-// sstpc 1.0.18 sometimes never reads the server's HTTP answer when the machine is busy: `ss -tn` then shows
-// the 200 sitting unread in sstpc's receive queue while it blocks in epoll_wait. That is the client's bug,
-// not the fixture's, so a run that stalls before the Ack is retried (at most three runs, each 8 s).
-async function runSstpcUntil(start: () => Promise<{ port: number }>, until: RegExp): Promise<string> {
-  let log = '';
-  for (let attempt = 0; attempt < 3 && !until.test(log); attempt++) {
-    const server = await start();
-    log = await runSstpc(server.port, until, 8_000);
-  }
-  return log;
-}
 
 t.test('sstpc reaches the Call Connect Ack against the healthy fixture', async (t) => {
   if (!requireProgram(t, 'sstpc', 'sstp-client')) return;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { AUTH_CODES, DNS_CODES, HTTP_CODES, PPP_CODES, SSTP_CODES, TCP_CODES, TLS_CODES, WAIT_CODES } from '../lib/step-codes.js';
+import { AUTH_CODES, CLIENT_HANDSHAKE_CODES, DNS_CODES, HTTP_CODES, PPP_CODES, SSTP_CODES, TCP_CODES, TLS_CODES, WAIT_CODES } from '../lib/step-codes.js';
 import { PROXY_TUNNEL_CODES } from '../lib/proxy/connect.js';
 import { STEP_NAMES, type StepName } from '../lib/types.js';
 
@@ -18,7 +18,7 @@ const tables: Record<StepName, Record<string, string>> = {
   auth: AUTH_CODES,
 };
 
-function documented(step: StepName): string[] {
+function documented(step: StepName | 'client-handshake'): string[] {
   const start = doc.indexOf(`#### \`${step}\``);
   if (start === -1) return [];
   const rest = doc.slice(start + 1);
@@ -45,4 +45,10 @@ t.test('each code has a one-line meaning', async (t) => {
   for (const step of STEP_NAMES) {
     for (const [code, meaning] of Object.entries(tables[step])) t.ok(meaning.length > 10 && !meaning.includes('\n'), `${step} ${code}`);
   }
+});
+
+t.test('the client profiles\' handshakes have their own table, documented like a step\'s', async (t) => {
+  t.same(documented('client-handshake').sort(), Object.keys(CLIENT_HANDSHAKE_CODES).sort());
+  t.ok('timeout' in CLIENT_HANDSHAKE_CODES && 'cancelled' in CLIENT_HANDSHAKE_CODES, 'bounded and cancellable like every step');
+  for (const [code, meaning] of Object.entries(CLIENT_HANDSHAKE_CODES)) t.ok(meaning.length > 10 && !meaning.includes('\n'), code);
 });

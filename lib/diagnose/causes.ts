@@ -113,6 +113,14 @@ export const CAUSES = {
     severity: 'error',
     windowsError: '0x80072746 (WSAECONNRESET)',
   },
+  'client-incompatible': {
+    category: 'tls',
+    meaning: 'A group of the SSTP clients the administrator named cannot connect while the server itself works: no TLS version or cipher suite in common with them, or a certificate they judge differently (no AIA download, Any Purpose EKU refused).',
+    evidence: 'report.clients: a profile with verdict fails for a client-specific reason (reasons[].clientSpecific); evidence.clients, evidence.reason and each client\'s handshake (alert, protocol, cipher).',
+    pageSection: `${PAGE_NETWORK} (TLS versions and cipher suites of the SSTP listener)`,
+    severity: 'error',
+    windowsError: '0x80090326 (SEC_E_ILLEGAL_MESSAGE) or 0x80090331 (SEC_E_ALGORITHM_MISMATCH) for TLS; 0x800B010A for the chain',
+  },
   // --- certificate ---
   'cert-untrusted': {
     category: 'certificate',

@@ -13,12 +13,14 @@ import { cancelledRule } from './rules-probe.js';
 import { netshScopeRule } from './rules-netsh.js';
 import { connectionsRule } from './rules-connections.js';
 import { offloadRule } from './rules-offload.js';
+import { clientsRule } from './rules-clients.js';
 
 export const RULES: readonly Rule[] = [
   dnsRule,
   proxyRule,
   tcpRule,
   tlsRule,
+  clientsRule,
   sniRule,
   untrustedRule,
   validityRule,

@@ -136,19 +136,17 @@ function earliestCrlNextUpdate(report: ProbeReport): number | null {
 }
 
 /**
- * Read defensively: client profiles add a `clients` array to the report; each entry names its client
- * (`name`, `client` or `id`) and says whether it connects (`connects`, `ok` or `success`).
+ * One sample per client profile whose verdict is known: 1 connects, 0 fails; `unknown` is left out (no
+ * sample is better than a guess). Read defensively, since a report may come from a file.
  */
 function clientSamples(report: ProbeReport): Sample[] {
-  const clients = (report as { clients?: unknown }).clients;
+  const clients: unknown = report.clients;
   if (!Array.isArray(clients)) return [];
   const samples: Sample[] = [];
   for (const entry of clients as unknown[]) {
     if (entry === null || typeof entry !== 'object') continue;
-    const record = entry as Record<string, unknown>;
-    const name = [record.name, record.client, record.id].find((value): value is string => typeof value === 'string');
-    const connects = [record.connects, record.ok, record.success].find((value): value is boolean => typeof value === 'boolean');
-    if (name !== undefined && connects !== undefined) samples.push({ labels: { client: name }, value: connects ? 1 : 0 });
+    const { client, verdict } = entry as Record<string, unknown>;
+    if (typeof client === 'string' && (verdict === 'connects' || verdict === 'fails')) samples.push({ labels: { client }, value: verdict === 'connects' ? 1 : 0 });
   }
   return samples;
 }

@@ -242,6 +242,22 @@ function renderAddresses(report: ProbeReport, m: Marks, paint: Painter): string[
   });
 }
 
+const VERDICT_MARK = { connects: 'ok', fails: 'fail', unknown: 'skip' } as const;
+const VERDICT_STYLE: Readonly<Record<keyof typeof VERDICT_MARK, Style>> = { connects: 'green', fails: 'red', unknown: 'dim' };
+
+/** One line per client profile: client, verdict, why. A client the administrator did not name says so. */
+function renderClients(report: ProbeReport, m: Marks, paint: Painter): string[] {
+  const clients = report.clients ?? [];
+  if (clients.length === 0) return [];
+  const width = Math.max(...clients.map((c) => c.client.length), 6);
+  return clients.map((c) => {
+    const style = c.selected ? VERDICT_STYLE[c.verdict] : c.verdict === 'fails' ? 'yellow' : 'dim';
+    const verdict = paint(style, `${m[VERDICT_MARK[c.verdict]]} ${c.verdict.padEnd(8)}`);
+    const why = `${c.detail}${c.selected ? '' : ' (not selected)'}`;
+    return `  ${c.client.padEnd(width)}  ${verdict}  ${c.selected ? why : paint('dim', why)}`;
+  });
+}
+
 /** The report as terminal text, ending with a newline. */
 export function renderText(report: ProbeReport, opts: TextOptions): string {
   const paint = painter(opts.color);
@@ -261,6 +277,9 @@ export function renderText(report: ProbeReport, opts: TextOptions): string {
   out.push(heading('Steps'));
   out.push(...renderSteps(report, m, paint));
   out.push('');
+
+  const clients = renderClients(report, m, paint);
+  if (clients.length > 0) out.push(heading('Clients'), ...clients, '');
 
   const cert = renderCertificate(report, m, verbose);
   if (cert.length > 0) {
