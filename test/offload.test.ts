@@ -70,6 +70,8 @@ t.test('directly over http:// with --expect-sha256 of the balancer: logs in and 
   await server.waitFor((e) => e.type === 'call-connected');
   t.match(callConnected(server), [{ ok: true, reason: null }], 'the offloaded server accepted the binding');
   t.equal(report.certificate, null, 'no certificate over plain HTTP');
+  t.same(report.clients?.map((c) => c.verdict), ['unknown', 'unknown', 'unknown'], 'no client verdict without TLS');
+  t.match(report.clients?.[0]?.detail, /balancer in front/, 'the client table points at the balancer');
   t.notOk(JSON.stringify(report).includes(TEST_PASSWORD), 'the password appears nowhere');
   t.ok(validateReport(report), JSON.stringify(validateReport.errors));
 });
@@ -117,6 +119,7 @@ t.test('haproxy ending TLS in front of the offloaded server', async (t) => {
     t.equal(report.certificate?.sha256, sha256, 'the balancer\'s certificate');
     t.match(report.auth, { protocol: 'mschapv2', result: 'success' });
     t.same(report.auth?.cryptoBinding, { hashProtocol: 'sha256', certHash: sha256, result: 'accepted' });
+    t.ok(report.clients?.every((c) => c.verdict === 'connects'), 'through the balancer every client connects');
   });
 
   t.test('the CLI, directly over http:// with --expect-sha256 of haproxy\'s certificate: exit 0', async (t) => {

@@ -6,7 +6,7 @@ import { CLIENT_PROFILES, type ClientId, type ClientProfile } from './profiles.j
 // client (the main handshake when it proves the client's TLS, else a handshake of its own). The certificate
 // is not judged again: each profile only says which of the judgement's findings apply to it.
 
-export type ClientEvidence = Pick<ProbeReport, 'steps' | 'tls' | 'certificateChecks' | 'revocation' | 'cancelled'>;
+export type ClientEvidence = Pick<ProbeReport, 'target' | 'steps' | 'tls' | 'certificateChecks' | 'revocation' | 'cancelled'>;
 
 export interface ClientJudgeInput {
   evidence: ClientEvidence;
@@ -43,6 +43,7 @@ function judgeClient(id: ClientId, profile: ClientProfile, input: ClientJudgeInp
   if (before) return fails(result, [serverWide('server-unreachable', null, `the server cannot be reached (${before.name}: ${before.code})`)]);
   const tlsStep = step('tls');
   if (tlsStep?.status === 'fail') return fails(result, [serverWide('tls-failed', 'tls-handshake-failed', `the server's TLS handshake fails for every client (${tlsStep.code})`)]);
+  if (evidence.target.scheme === 'http') return result('unknown', [], 'plain HTTP: clients meet the TLS of the balancer in front, so probe its https:// address for their verdicts');
   if (tlsStep?.status !== 'pass') return result('unknown', [], 'no TLS handshake was made');
 
   const reasons: ClientReason[] = [];
