@@ -21,6 +21,18 @@ const stdout = {
   write(text: string): boolean {
     return stdoutClosed.signal.aborted ? false : process.stdout.write(text);
   },
+  drained(): Promise<void> {
+    if (!process.stdout.writableNeedDrain || stdoutClosed.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        process.stdout.off('drain', done);
+        stdoutClosed.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      process.stdout.once('drain', done);
+      stdoutClosed.signal.addEventListener('abort', done, { once: true });
+    });
+  },
 };
 
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {

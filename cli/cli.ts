@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import yargs from 'yargs';
 import type { ProbeReport } from '../lib/types.js';
 import type { SummaryRow } from './summary.js';
 import { quoteInput, UsageError } from '../lib/errors.js';
@@ -14,9 +13,9 @@ import { decodeNetshFile, parseNetshSslcert } from '../lib/diagnose/netsh.js';
 import { MAX_CONNECTIONS } from '../lib/probe-options.js';
 
 // argv in, exit code out. The bin wraps this with the real process; tests call it with their own streams.
-// Startup cost matters for a CLI: only yargs and a few small modules load here; the probe (and with it
-// node-forge, undici, the diagnosis), the renderers and the demo are imported inside the handlers that use
-// them, so `--help` and usage errors never pay for them.
+// Startup cost matters for a CLI: only a few small modules load here; the probe (and with it node-forge, the
+// diagnosis), the renderers and the demo are imported inside the handlers that use them, so `--help` and
+// usage errors never pay for them. yargs parses every command line but the plainest probe (see plainProbeArgs).
 
 // The defaults shown in --help, kept here so that --help does not load probe.ts and fleet.ts;
 // test/cold-start.test.ts checks that they match the ones those modules apply.
@@ -26,7 +25,11 @@ export const EXIT = { HEALTHY: 0, PROBLEM: 1, USAGE: 2, INTERNAL: 3, CANCELLED: 
 
 export interface CliIo {
   /** `columns` is the terminal width, when stdout is one (help text wraps to it). */
-  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /**
+   * `drained` resolves once what was written has been handed on (a pipe read slowly), so a long run streams
+   * its reports instead of queueing them in memory; absent, nothing is waited for.
+   */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number; drained?(): Promise<void> };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   /** Cancelled on Ctrl-C. */
@@ -74,7 +77,10 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
   const argv = rawArgv.map((arg, index) => (arg === '-' && rawArgv[index - 1] === '--targets' ? null : arg === '--targets' && rawArgv[index + 1] === '-' ? '--targets=-' : arg))
     .filter((arg): arg is string => arg !== null);
   try {
+    const plain = plainProbeArgs(argv);
+    if (plain) return await probeCommand(plain, color, io);
     let exitCode: number = EXIT.HEALTHY;
+    const { default: yargs } = await import('yargs');
     const parser = yargs(argv)
       .scriptName('sstp-probe')
       .usage('$0 <host[:port]> [options]\n$0 <host[:port]>... | --targets <file> [options]\n\nTells you why an SSTP VPN connection fails, walking the path a real client walks:\nDNS, TCP (or an HTTP proxy), TLS, SSTP_DUPLEX_POST, the SSTP control handshake, PPP LCP,\nand with --user authentication and the crypto binding.')
@@ -117,29 +123,10 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
         'probe one or more SSTP servers',
         (y) => y.positional('target', { type: 'string', array: true, describe: 'host name or address, optionally with :port' }),
         async (args) => {
-          checkFlags(args);
-          const given = ((args.target as unknown[] | undefined) ?? []).map(String);
-          if (args.format === 'nagios') {
-            const { runNagios } = await import('./serve-command.js');
-            exitCode = await runNagios(given, args, () => probeOptionsFrom(args, io), io);
-            return;
-          }
-          if (given.length !== 1 || args.targets !== undefined || args.shard !== undefined) {
-            exitCode = await runFleet(given, args, color, io);
-            return;
-          }
-          const options = await probeOptionsFrom(args, io);
-          const target = parseTarget(given[0]!, options.port);
-          const { probe } = await import('../lib/probe.js');
-          const report = await probe(target, options);
-          exitCode = await emitReport(report, Boolean(args.json), color, io);
-          if (interrupted(io)) {
-            // What was seen before Ctrl-C is still shown, but it is not a verdict.
-            io.stderr.write('sstp-probe: cancelled before the probe finished: the report above is incomplete\n');
-            exitCode = EXIT.CANCELLED;
-          }
+          exitCode = await probeCommand(args, color, io);
         },
       )
+      // An option with a `default` must give the same default in plainProbeArgs (the run parsed without yargs).
       .option('port', { alias: 'p', type: 'number', describe: 'port (default 443, or the one in the target)' })
       .option('json', { type: 'boolean', describe: 'print the report as JSON (schema: schema/report.schema.json)' })
       .option('timeout', { type: 'number', describe: `deadline for the whole probe in ms (default ${HELP_DEFAULTS.timeoutMs})` })
@@ -204,6 +191,67 @@ export async function runCli(rawArgv: string[], io: CliIo): Promise<number> {
     return EXIT.INTERNAL;
   }
 }
+
+/** The default command: one target probed and reported, several (or a list) as a fleet, or a Nagios check. */
+async function probeCommand(args: Record<string, unknown>, color: boolean, io: CliIo): Promise<number> {
+  checkFlags(args);
+  const given = ((args.target as unknown[] | undefined) ?? []).map(String);
+  if (args.format === 'nagios') {
+    const { runNagios } = await import('./serve-command.js');
+    return runNagios(given, args, () => probeOptionsFrom(args, io), io);
+  }
+  if (given.length !== 1 || args.targets !== undefined || args.shard !== undefined) {
+    return runFleet(given, args, color, io);
+  }
+  const options = await probeOptionsFrom(args, io);
+  const target = parseTarget(given[0]!, options.port);
+  const { probe } = await import('../lib/probe.js');
+  const report = await probe(target, options);
+  const exitCode = await emitReport(report, Boolean(args.json), color, io);
+  if (interrupted(io)) {
+    // What was seen before Ctrl-C is still shown, but it is not a verdict.
+    io.stderr.write('sstp-probe: cancelled before the probe finished: the report above is incomplete\n');
+    return EXIT.CANCELLED;
+  }
+  return exitCode;
+}
+
+/**
+ * The plainest probe, one `host[:port]` with at most --json and --ca FILE (the way a script or a monitor runs
+ * it), parsed without yargs, whose loading is a sixth of such a run's CPU time. The arguments are those yargs
+ * would give the handler (test/cli-plain-args.test.ts compares them); anything else, or anything doubtful in
+ * these (a flag twice, a value that looks like a flag), returns null and goes to yargs.
+ */
+export function plainProbeArgs(argv: readonly string[]): Record<string, unknown> | null {
+  const targets: string[] = [];
+  const ca: string[] = [];
+  let json = false;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--json') {
+      if (json) return null;
+      json = true;
+    } else if (arg === '--ca' && index + 1 < argv.length && PLAIN_VALUE.test(argv[index + 1]!)) ca.push(argv[++index]!);
+    else if (arg.startsWith('--ca=') && PLAIN_VALUE.test(arg.slice('--ca='.length))) ca.push(arg.slice('--ca='.length));
+    else if (PLAIN_VALUE.test(arg) && !COMMAND_NAMES.has(arg)) targets.push(arg);
+    else return null;
+  }
+  if (targets.length !== 1) return null;
+  return {
+    target: targets,
+    ...(json ? { json: true } : {}),
+    ...(ca.length > 0 ? { ca } : {}),
+    // The defaults of the option table below.
+    'all-addresses': true,
+    revocation: true,
+    ppp: true,
+  };
+}
+
+/** A value yargs takes as it is: not a flag, not a number it could read otherwise, nothing to trim or split. */
+const PLAIN_VALUE = /^[A-Za-z0-9_./\[\]][A-Za-z0-9_.:/\[\]%-]*$/;
+// The commands, and the word yargs answers with the help.
+const COMMAND_NAMES = new Set(['demo', 'serve', 'help']);
 
 /** yargs's own message, with the arguments it repeats cut and escaped (a coerce error keeps its length). */
 function yargsMessage(message: string): string {
@@ -383,12 +431,14 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   const started = performance.now();
   // On stderr, and only on a terminal; with --json only when stdout goes elsewhere, so it never mixes into it.
   const progress = createProgressLine(io.stderr, { enabled: !json || !io.stdout.isTTY });
-  // Only a small row per finished target is kept (for the table), so a long list does not hold every report.
+  // Only a small row per finished target is kept, for the table (none with --json), so a long list does not
+  // hold every report: 100,000 targets fit like 1,000.
   const finished: Array<{ key: string; row: SummaryRow }> = [];
+  let finishedCount = 0;
   // probeMany drops the reports of probes cut short by a cancel; the CLI still shows them, as cancelled.
   const cut: ProbeReport[] = [];
   let failed = 0;
-  const state = () => ({ done: finished.length, total: chosen.length, failed, elapsedMs: performance.now() - started });
+  const state = () => ({ done: finishedCount, total: chosen.length, failed, elapsedMs: performance.now() - started });
   const onStep = (): void => progress.update(state());
   const probeOne: typeof probe = async (target, probeOptions) => {
     const report = await probe(target, probeOptions);
@@ -396,10 +446,12 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
     return report;
   };
   for await (const report of probeMany(chosen.map((entry) => entry.target), { ...options, concurrency, onStep, probe: probeOne })) {
-    finished.push({ key: targets.targetKey(report.target), row: summary.summaryRow(report) });
+    finishedCount++;
+    if (!json) finished.push({ key: targets.targetKey(report.target), row: summary.summaryRow(report) });
     if (!report.ok) failed++;
     progress.around(() => io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color })));
     progress.update(state());
+    await io.stdout.drained?.();
   }
   progress.clear();
   // The reader went away (| head): nothing more to say, and the verdict is that of what was read.
@@ -408,9 +460,10 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
   const inFlight = cancelled ? cut : [];
   for (const report of inFlight) {
     io.stdout.write(json ? ndjsonLine(report) : summary.formatResultLine(report, { color, cancelled: true }));
-    finished.push({ key: targets.targetKey(report.target), row: { ...summary.summaryRow(report), cancelled: true } });
+    finishedCount++;
+    if (!json) finished.push({ key: targets.targetKey(report.target), row: { ...summary.summaryRow(report), cancelled: true } });
   }
-  const notProbed = chosen.length - finished.length;
+  const notProbed = chosen.length - finishedCount;
   if (!json) {
     const order = new Map(chosen.map((entry, index) => [targets.targetKey(entry.target), index]));
     const inOrder = [...finished].sort((a, b) => order.get(a.key)! - order.get(b.key)!).map((entry) => entry.row);
@@ -418,7 +471,7 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
     io.stdout.write(`\n${summary.renderSummary(inOrder, footer, { color })}`);
   }
   if (cancelled || notProbed > 0) {
-    const done = finished.length - inFlight.length;
+    const done = finishedCount - inFlight.length;
     io.stderr.write(`sstp-probe: cancelled: the run is incomplete: ${done} of ${chosen.length} target(s) finished, ${inFlight.length} cut short, ${notProbed} not probed\n`);
     return EXIT.CANCELLED;
   }

@@ -28,6 +28,9 @@ export interface FleetOptions extends Omit<ProbeOptions, 'onStep'> {
  * Targets are validated before anything is probed: an invalid one throws a UsageError from this call.
  * Every target given is probed, duplicates included (see dedupeTargets in targets.ts to drop them).
  *
+ * At most `concurrency` reports exist at once, running or finished and not yet taken: a consumer that is
+ * slower than the probes (a stdout pipe read slowly) holds back new probes instead of letting reports pile up.
+ *
  * Cancelling `signal` starts no further probe and cuts the running ones short; their reports (which would
  * describe the cancellation, not the server) are not yielded, and the iteration ends once every socket is
  * released. Leaving the loop early (break, throw) cancels the remaining probes the same way.
@@ -63,7 +66,7 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
   const waitForNews = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
 
   const launch = (): void => {
-    while (running < concurrency && next < list.length && !signal.aborted && !failure.raised) {
+    while (running + finished.length < concurrency && next < list.length && !signal.aborted && !failure.raised) {
       const target = list[next++]!;
       running++;
       const perTarget: ProbeOptions = { ...shared, signal };
@@ -93,6 +96,7 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
     for (;;) {
       const report = finished.shift();
       if (report) {
+        launch();
         yield report;
         continue;
       }

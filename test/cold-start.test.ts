@@ -2,9 +2,10 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BIN } from './helpers/cli.js';
+import { fixtureStarter } from './helpers/fixture.js';
 import { unusedPort } from '../fixtures/ports.js';
 import { HELP_DEFAULTS } from '../cli/cli.js';
 import { DEFAULT_STEP_TIMEOUT_MS, DEFAULT_TIMEOUT_MS } from '../lib/probe.js';
@@ -13,7 +14,8 @@ import { DEFAULT_CONCURRENCY } from '../lib/fleet.js';
 // A CLI that imports everything up front makes `--version` and `--help` wait for node-forge, undici and the
 // whole probe. These tests run the built bin with a preload that records every module it loads (ES modules
 // through a resolve hook, CommonJS through require) and check what each command pulls in. No timing here:
-// bench/cold-start.mjs measures the time.
+// bench/cold-start.mjs measures the time. The built bin is bundled (scripts/bundle-cli.mjs): a file it loads
+// from dist/bin/ stands for the source modules dist/bin/chunks/modules.json lists for it.
 
 const dir = mkdtempSync(join(tmpdir(), 'sstp-probe-cold-'));
 const HOOKS = `
@@ -46,7 +48,19 @@ async function loadedBy(args: string[]): Promise<{ code: number | null; modules:
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  const entries = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { code, modules: entries.flatMap((entry) => [entry, ...bundledIn(entry)]) };
+}
+
+const BIN_DIR = dirname(BIN);
+const CHUNK_MODULES = join(BIN_DIR, 'chunks', 'modules.json');
+const bundled: Record<string, string[]> = existsSync(CHUNK_MODULES) ? JSON.parse(readFileSync(CHUNK_MODULES, 'utf8')) as Record<string, string[]> : {};
+
+/** The source modules (as `/dist/lib/probe.js`, `/node_modules/yargs/...`) inside a loaded file of the bundle. */
+function bundledIn(entry: string): string[] {
+  if (!entry.startsWith('file:')) return [];
+  const file = relative(BIN_DIR, fileURLToPath(entry));
+  return (bundled[file] ?? []).map((source) => `/${source}`);
 }
 
 const loaded = (modules: string[], fragment: string): boolean => modules.some((entry) => entry.includes(fragment));
@@ -70,6 +84,19 @@ t.test('the recorder sees what a real probe loads (so the absences below mean so
   for (const fragment of ['/dist/cli/cli.js', '/node_modules/yargs/', '/dist/lib/probe.js', '/node_modules/node-forge/', '/dist/lib/diagnose/index.js']) {
     t.ok(loaded(run.modules, fragment), `a probe loads ${fragment}`);
   }
+});
+
+t.test('a healthy probe with its revocation check loads neither undici, nor the whole of node-forge, nor yargs', { skip }, async (t) => {
+  const server = await fixtureStarter()(t, 'healthy');
+  const ca = join(dir, 'healthy-ca.pem');
+  writeFileSync(ca, server.trustedCaPems.join('\n'));
+  const run = await loadedBy([server.address, '--json', '--ca', ca]);
+  t.equal(run.code, 0, 'healthy, the CRL fetched and good');
+  t.ok(server.pki!.requests.some((request) => request.endsWith('.crl')), 'the CRL was fetched');
+  t.ok(loaded(run.modules, '/node_modules/node-forge/lib/asn1.js'), 'forge\'s ASN.1 decoder reads the certificates');
+  t.notOk(run.modules.some((entry) => entry.includes('/node_modules/node-forge/lib/index.js') || entry.startsWith('require:node-forge from')), 'not the whole of node-forge');
+  t.notOk(loaded(run.modules, '/node_modules/undici/'), 'no undici without a proxy');
+  t.notOk(loaded(run.modules, '/node_modules/yargs/'), 'no yargs for `host --json --ca FILE`');
 });
 
 t.test('--version loads neither yargs nor the CLI module', { skip }, async (t) => {

@@ -129,6 +129,24 @@ t.test('never more than `concurrency` probes at once, and every target is probed
   t.same(new Set(seen), new Set(targets), 'onStep names each target');
 });
 
+t.test('a consumer that stops taking reports holds back new probes: finished reports do not pile up', async (t) => {
+  const targets = Array.from({ length: 50 }, (_, i) => `10.0.2.${i + 1}`);
+  let started = 0;
+  const instant = async (target: Target): Promise<ProbeReport> => {
+    started++;
+    return { target, ok: true, findings: [], steps: [], durationMs: 1 } as unknown as ProbeReport;
+  };
+  const iterator = probeMany(targets, { concurrency: 4, probe: instant })[Symbol.asyncIterator]();
+  await iterator.next();
+  // The consumer is busy elsewhere (writing to a slow pipe): the probes' own turns come and go.
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  t.ok(started <= 5, `${started} of 50 probed while one report was taken (at most concurrency + the one taken)`);
+  let rest = 0;
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest++;
+  t.equal(rest + 1, 50, 'every target is still probed once the consumer takes reports again');
+  t.equal(started, 50);
+});
+
 t.test('an invalid target is refused before anything is probed', async (t) => {
   const control = controlledProbe();
   t.throws(() => probeMany(['vpn.contoso.com', 'bad host name!'], { probe: control.fake }), UsageError);

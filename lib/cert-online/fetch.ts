@@ -1,7 +1,10 @@
 // Bounded HTTP fetches for CRLs, OCSP and AIA certificates. Every fetch ends in one outcome from a small
-// closed set (never an exception), within a deadline and a size cap. undici is imported on first use so
-// runs that never check revocation do not pay for it. A `dispatcher` (e.g. a ProxyAgent) can be passed in.
+// closed set (never an exception), within a deadline and a size cap. A direct fetch goes through node:http /
+// node:https, which are part of Node itself: undici costs ~100 ms of loading per process, and its WebAssembly
+// HTTP parser keeps compiling in the background for another ~200 ms that hold the process's exit. undici is
+// loaded only when a `dispatcher` (the proxy's) is passed in.
 
+import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { ProbeDeadlineReached } from '../endings.js';
 import { withoutUrlCredentials } from '../proxy/redact.js';
@@ -78,10 +81,9 @@ export async function fetchBounded(url: string, options: FetchOptions = {}): Pro
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) controller.abort();
   try {
-    const { request } = await import('undici');
     let current = url;
     for (let hop = 0; ; hop++) {
-      const res = await request(current, {
+      const request: RequestOptions = {
         method: options.method ?? 'GET',
         headers: {
           ...(options.contentType ? { 'content-type': options.contentType } : {}),
@@ -89,11 +91,9 @@ export async function fetchBounded(url: string, options: FetchOptions = {}): Pro
         },
         body: options.body,
         signal: controller.signal,
-        // Our own timer is the deadline (its abort says 'timeout'); undici's are only a backstop.
-        headersTimeout: timeoutMs + 1_000,
-        bodyTimeout: timeoutMs + 1_000,
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-      });
+        timeoutMs,
+      };
+      const res = options.dispatcher ? await requestThrough(options.dispatcher, current, request) : await requestDirect(current, request);
       const location = res.headers.location;
       if (REDIRECTS.has(res.statusCode) && typeof location === 'string' && (options.method ?? 'GET') === 'GET' && hop < (options.maxRedirects ?? 3)) {
         await res.body.dump();
@@ -134,6 +134,63 @@ export async function fetchBounded(url: string, options: FetchOptions = {}): Pro
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+interface RequestOptions {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+/** The part of an answer the fetch reads, the same whichever client fetched it. */
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Buffer> & { dump(): Promise<void>; destroy(): void };
+}
+
+async function requestThrough(dispatcher: Dispatcher, url: string, request: RequestOptions): Promise<Answer> {
+  const { request: send } = await import('undici');
+  const res = await send(url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal: request.signal,
+    // Our own timer is the deadline (its abort says 'timeout'); undici's are only a backstop.
+    headersTimeout: request.timeoutMs + 1_000,
+    bodyTimeout: request.timeoutMs + 1_000,
+    dispatcher,
+  });
+  return { statusCode: res.statusCode, headers: res.headers, body: { [Symbol.asyncIterator]: () => res.body[Symbol.asyncIterator](), dump: () => res.body.dump().then(() => {}), destroy: () => res.body.destroy() } };
+}
+
+async function requestDirect(url: string, request: RequestOptions): Promise<Answer> {
+  const { request: send } = url.toLowerCase().startsWith('https:') ? await import('node:https') : await import('node:http');
+  const attempt = (): Promise<IncomingMessage> => new Promise<IncomingMessage>((resolve, reject) => {
+    const outgoing = send(url, { method: request.method, headers: request.headers, signal: request.signal }, resolve);
+    outgoing.on('error', (error: NodeJS.ErrnoException) => reject(Object.assign(error, { reusedSocket: outgoing.reusedSocket })));
+    outgoing.end(request.body);
+  });
+  // A kept-alive connection the server closed just as it was reused fails before any answer: that says
+  // nothing about the server, so the request goes once more on a new connection.
+  const res = await attempt().catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+    if (error.reusedSocket && error.code === 'ECONNRESET' && !request.signal.aborted) return attempt();
+    throw error;
+  });
+  return {
+    statusCode: res.statusCode ?? 0,
+    headers: res.headers,
+    body: {
+      [Symbol.asyncIterator]: () => res[Symbol.asyncIterator](),
+      // Read to the end so the connection can serve the next fetch (keep-alive).
+      dump: () => new Promise<void>((resolve) => {
+        res.on('end', resolve).on('close', resolve).resume();
+      }),
+      destroy: () => res.destroy(),
+    },
+  };
 }
 
 function errorCodes(error: unknown): string[] {

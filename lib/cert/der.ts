@@ -1,12 +1,16 @@
 // DER reading shared by the certificate, CRL and OCSP decoders. forge.asn1 does the tree; these helpers turn
 // nodes into Buffers, hex serials, dates and strings, and fail with the name of the field that was wrong.
 
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
+
+// Only forge's ASN.1 module (and the util and OID tables it needs): the whole package costs ~80 ms to load.
+const asn1Module = createRequire(import.meta.url)('node-forge/lib/asn1.js') as typeof forge.asn1;
 
 export type Asn1 = forge.asn1.Asn1;
-export const asn1 = forge.asn1;
-export const TAG = forge.asn1.Type;
-export const CLASS = forge.asn1.Class;
+export const asn1 = asn1Module;
+export const TAG = asn1Module.Type;
+export const CLASS = asn1Module.Class;
 
 /** A structure that is not what the spec says it must be; `field` names where decoding stopped. */
 export class DerDecodeError extends Error {
