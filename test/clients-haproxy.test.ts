@@ -6,7 +6,7 @@ import { findScenario } from '../fixtures/scenarios/index.js';
 import { probe } from '../lib/probe.js';
 import type { ClientResult, ProbeReport } from '../lib/types.js';
 import { requireProgram } from './helpers/programs.js';
-import { startTlsFront } from './helpers/haproxy-tls.js';
+import { startHaproxy } from './helpers/haproxy.js';
 import type { Haproxy } from './helpers/haproxy.js';
 
 // A real TLS stack on the server side: haproxy's OpenSSL, configured the way admins restrict a front end
@@ -25,7 +25,7 @@ async function behindHaproxy(t: Test, policy: string[]): Promise<{ front: Haprox
   const pki = factory.createPki({ leafCrlUrls: [`${publication.url}/front.crl`] });
   publication.setCrl('/front.crl', factory.createCrl(pki.intermediate, []));
   const leaf = pki.leaf({ ...NAMES, keyPem: factory.keyFor(undefined, 'haproxy front') });
-  const front = await startTlsFront({ certPem: leaf.certPem + pki.intermediate.certPem, keyPem: leaf.keyPem, backendPort: server.port, policy });
+  const front = await startHaproxy({ frontendCertPem: leaf.certPem + pki.intermediate.certPem, frontendKeyPem: leaf.keyPem, backendPort: server.port, bindPolicy: policy });
   t.teardown(() => front.close());
   return { front, trustedCaPems: [pki.root.certPem] };
 }

@@ -70,7 +70,10 @@ const HEAVY = [
   ['undici', '/node_modules/undici/'],
   ['the probe', '/dist/lib/probe.js'],
   ['the diagnosis', '/dist/lib/diagnose/index.js'],
-  ['the certificate code', '/dist/lib/cert/'],
+  // lib/cert/names.ts (host and IP-literal rules, no I/O, no parsing of certificates) is what target parsing
+  // shares with the judge; the judge and the X.509 decoders are what must not load.
+  ['the certificate judge', '/dist/lib/cert/judge.js'],
+  ['the X.509 decoders', '/dist/lib/cert/x509.js'],
   ['the text renderer', '/dist/lib/report/text.js'],
   ['the demo and its fixtures', '/dist/fixtures/demo.js'],
   ['the fleet runner', '/dist/lib/fleet.js'],

@@ -16,6 +16,11 @@ export interface HaproxyOptions {
   frontendKeyPem: string;
   /** Loopback port of the TLS server haproxy forwards to (re-encrypted, its certificate not verified). */
   backendPort: number;
+  /**
+   * The frontend's TLS policy on the `bind` line, which decides which clients get through, as on a load
+   * balancer in front of RRAS: e.g. ['ssl-min-ver TLSv1.3'] or ['ssl-max-ver TLSv1.2', 'ciphers ECDHE-RSA-CHACHA20-POLY1305'].
+   */
+  bindPolicy?: string[];
 }
 
 export interface Haproxy {
@@ -37,7 +42,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
       const crtPath = path.join(dir, 'frontend.pem');
       fs.writeFileSync(crtPath, `${options.frontendCertPem.trim()}\n${options.frontendKeyPem.trim()}\n`, { mode: 0o600 });
       const configPath = path.join(dir, 'haproxy.cfg');
-      fs.writeFileSync(configPath, haproxyConfig(port, options.backendPort, crtPath));
+      fs.writeFileSync(configPath, haproxyConfig(port, options.backendPort, crtPath, options.bindPolicy ?? []));
       // -db: stay in the foreground and do not fork, so stopping this child ends haproxy.
       return ['-db', '-f', configPath];
     },
@@ -48,7 +53,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
 }
 
 /** One haproxy instance: TLS in on the frontend, TLS out to the backend, bytes relayed untouched between. */
-function haproxyConfig(port: number, backendPort: number, crtPath: string): string {
+function haproxyConfig(port: number, backendPort: number, crtPath: string, bindPolicy: string[]): string {
   return [
     'global',
     '  maxconn 64',
@@ -59,7 +64,7 @@ function haproxyConfig(port: number, backendPort: number, crtPath: string): stri
     '  timeout client 60s',
     '  timeout server 60s',
     'frontend sstp',
-    `  bind 127.0.0.1:${port} ssl crt ${crtPath}`,
+    `  bind 127.0.0.1:${port} ssl crt ${[crtPath, ...bindPolicy].join(' ')}`,
     '  default_backend rras',
     'backend rras',
     `  server s1 127.0.0.1:${backendPort} ssl verify none`,
