@@ -77,121 +77,15 @@ function methodLabel(name: string | null): string {
 }
 
 export async function pppSession(channel: PppChannel, options: PppSessionOptions): Promise<PppSessionOutcome> {
-  const log = options.log ?? noLog;
-  const credentials = options.credentials ?? null;
-  const enumerate = options.enumerateAuth === true && credentials === null;
-  const engine = new PppClient({
-    enumerateAuth: enumerate,
-    ...(credentials ? { credentials } : {}),
-    ...(options.randomBytes ? { randomBytes: options.randomBytes } : {}),
-  });
-  const sendFrames = (frames: Buffer[]): void => {
-    for (const frame of frames) channel.send(dataPacket(frame), `DATA ${describeFrame(frame)}`);
-  };
-
-  const pppStarted = performance.now();
-  let authStarted: number | null = null;
-  let pppStep: StepResult | null = null;
-  let sawRequest = false;
-  let opened = false;
-  let openedBeforeTermination = false;
-  let naksSent = 0;
-  let malformed = 0;
-  let state: SstpCallState = 'open';
-  let interruption: Interruption | null = null;
-  let binding: { hash: BindingHash; certHash: string; sent: boolean } | null = null;
-  let bindingVerdict: 'accepted' | 'rejected' | null = null;
-  let bindingDetail: string | null = null;
-
-  const onEvents = (events: PppEvent[]): void => {
-    for (const event of events) {
-      if (event.type === 'malformed') malformed += 1;
-      if (event.type === 'lcp-configure-request') sawRequest = true;
-      if (event.type === 'auth-nak-sent') naksSent += 1;
-      if (event.type === 'lcp-opened') opened = true;
-      if (event.type === 'terminated' && opened) openedBeforeTermination = true;
-      log(`ppp ${describeEvent(event)}`);
-    }
-  };
-
-  sendFrames(engine.start());
-  let timeoutMs = options.stepTimeout();
-  let deadline = Date.now() + timeoutMs;
-  while (!engine.done) {
-    const read = await channel.readPacket(Math.max(0, deadline - Date.now()), options.signal);
-    if (!read.ok) {
-      interruption = readFailure(read, opened ? 'authentication' : 'LCP negotiation', timeoutMs, options.signal, authStarted ?? pppStarted);
-      if (read.reason === 'closed' || read.reason === 'reset' || read.reason === 'invalid') state = 'closed';
-      break;
-    }
-    const packet = read.value;
-    if (packet.kind === 'control') {
-      const control = controlDuringPpp(channel, packet);
-      if (control === null) continue;
-      interruption = control.interruption;
-      state = control.state;
-      break;
-    }
-    const step = engine.receive(packet.payload);
-    onEvents(step.events);
-    if (step.events.some((e) => e.type === 'authenticated')) binding = sendCallConnected(channel, engine, options.binding ?? null);
-    sendFrames(step.send);
-    if (credentials && opened && pppStep === null) {
-      pppStep = finishStep('ppp', 'pass', 'configured', pppStarted, pppDetail(engine, false, 0));
-      options.onPppStep?.(pppStep);
-      authStarted = performance.now();
-      timeoutMs = options.stepTimeout();
-      deadline = Date.now() + timeoutMs;
-    }
-  }
-  if (!engine.done) onEvents(engine.expire().events);
-  // Without credentials the ppp step ends here; with them, only if LCP never opened.
-  const decidedEarly = pppStep !== null;
-
+  const session = openSession(channel, options);
+  await negotiate(session);
   // The crypto binding has no acknowledgement (MS-SSTP §3.2.5.2): a server that refuses it aborts at
   // once, one that accepts simply goes on. So: no Abort within a short window means accepted.
-  if (binding?.sent && state === 'open') {
-    const windowMs = Math.max(1, Math.min(options.bindingWaitMs ?? DEFAULT_BINDING_WAIT_MS, options.stepTimeout()));
-    const verdict = await awaitBindingVerdict(channel, engine, windowMs, options.signal, sendFrames);
-    bindingVerdict = verdict.result;
-    bindingDetail = verdict.detail;
-    state = verdict.state;
-    if (verdict.cancelled && cancelledFromOutside(options.signal)) interruption = { code: 'cancelled', detail: 'cancelled from outside while waiting for the answer to Call Connected' };
-  }
-
+  if (session.binding?.sent && session.call === 'open') await settleBinding(session);
   // Leave PPP politely (RFC 1661 §5.5); the SSTP Call Disconnect follows in the probe.
-  const goodbye = engine.terminate();
-  if (state === 'open') sendFrames(goodbye);
-
-  const result = engine.result();
-  const pppInfo: PppInfo = { ...result.ppp };
-  // A Terminate-Request the probe provoked (enumeration ran out of methods) or that followed a failed login
-  // is not an LCP failure: report it where it belongs.
-  const provoked = enumerate && naksSent > 0;
-  if (pppInfo.terminated !== null && (provoked || openedBeforeTermination)) pppInfo.terminated = null;
-
-  if (pppStep === null) pppStep = pppOutcome(engine, pppStarted, { sawRequest, provoked, credentials: credentials !== null, opened, interruption, malformed, naksSent, timeoutMs });
-  if (!decidedEarly) options.onPppStep?.(pppStep);
-
-  if (credentials === null) return { ppp: pppStep, pppInfo, auth: null, authInfo: null, sstp: state };
-  if (!sawRequest || result.auth === null) {
-    return { ppp: pppStep, pppInfo, auth: skippedStep('auth', 'PPP negotiation did not start'), authInfo: null, sstp: state };
-  }
-  const authInfo: AuthInfo = { ...result.auth, cryptoBinding: null };
-  if (binding) {
-    authInfo.cryptoBinding = {
-      hashProtocol: binding.hash,
-      certHash: binding.certHash,
-      result: !binding.sent ? 'not-sent' : (bindingVerdict ?? 'accepted'),
-    };
-  }
-  if (authInfo.result === 'timeout' && interruption && interruption.code !== 'timeout') {
-    // The engine only knows its deadline passed; the real cause was the SSTP call ending under it.
-    authInfo.result = 'error';
-    authInfo.message = interruption.detail;
-  }
-  const auth = authOutcome(authInfo, authStarted ?? pppStarted, interruption, bindingDetail, binding, timeoutMs);
-  return { ppp: pppStep, pppInfo, auth, authInfo, sstp: state };
+  const goodbye = session.engine.terminate();
+  if (session.call === 'open') sendFrames(session, goodbye);
+  return assembleOutcome(session);
 }
 
 /** Certificate hashes to bind to when there is no TLS to read one from (uppercase hex). */
@@ -301,6 +195,211 @@ export function credentialRefusal(input: CredentialSafetyInput): string | null {
 
 // ---- the pieces of the session ------------------------------------------------------------------
 
+/** The Call Connected sent (or not) for a successful login, and the certificate hash it binds. */
+interface SentBinding {
+  hash: BindingHash;
+  certHash: string;
+  sent: boolean;
+}
+
+/** One PPP session: what it was given (read-only), then what it has learned so far. */
+interface Session {
+  readonly channel: PppChannel;
+  readonly options: PppSessionOptions;
+  readonly log: (message: string) => void;
+  readonly credentials: PppCredentials | null;
+  readonly enumerate: boolean;
+  readonly engine: PppClient;
+  readonly pppStarted: number;
+  authStarted: number | null;
+  /** Set early only with credentials, when LCP opens. */
+  pppStep: StepResult | null;
+  sawRequest: boolean;
+  opened: boolean;
+  openedBeforeTermination: boolean;
+  naksSent: number;
+  malformed: number;
+  call: SstpCallState;
+  interruption: Interruption | null;
+  binding: SentBinding | null;
+  bindingVerdict: 'accepted' | 'rejected' | null;
+  bindingDetail: string | null;
+  /** The current phase's bound and when it runs out. */
+  timeoutMs: number;
+  deadline: number;
+}
+
+function openSession(channel: PppChannel, options: PppSessionOptions): Session {
+  const credentials = options.credentials ?? null;
+  const enumerate = options.enumerateAuth === true && credentials === null;
+  return {
+    channel,
+    options,
+    log: options.log ?? noLog,
+    credentials,
+    enumerate,
+    engine: buildEngine(credentials, enumerate, options.randomBytes),
+    pppStarted: performance.now(),
+    authStarted: null,
+    pppStep: null,
+    sawRequest: false,
+    opened: false,
+    openedBeforeTermination: false,
+    naksSent: 0,
+    malformed: 0,
+    call: 'open',
+    interruption: null,
+    binding: null,
+    bindingVerdict: null,
+    bindingDetail: null,
+    timeoutMs: 0,
+    deadline: 0,
+  };
+}
+
+function buildEngine(credentials: PppCredentials | null, enumerate: boolean, randomBytes: ((size: number) => Buffer) | undefined): PppClient {
+  return new PppClient({
+    enumerateAuth: enumerate,
+    ...(credentials ? { credentials } : {}),
+    ...(randomBytes ? { randomBytes } : {}),
+  });
+}
+
+/** Each phase (LCP, then authentication) gets its own bound, asked now so the probe's deadline counts. */
+function startPhase(session: Session): void {
+  session.timeoutMs = session.options.stepTimeout();
+  session.deadline = Date.now() + session.timeoutMs;
+}
+
+function sendFrames(session: Session, frames: Buffer[]): void {
+  for (const frame of frames) session.channel.send(dataPacket(frame), `DATA ${describeFrame(frame)}`);
+}
+
+/** LCP, then authentication: every SSTP packet to the engine until it is done or the call ends under it. */
+async function negotiate(session: Session): Promise<void> {
+  const { engine, channel, options } = session;
+  sendFrames(session, engine.start());
+  startPhase(session);
+  while (!engine.done) {
+    const read = await channel.readPacket(Math.max(0, session.deadline - Date.now()), options.signal);
+    const stopped = read.ok ? receivePacket(session, read.value) : readInterrupted(session, read);
+    if (stopped) break;
+  }
+  if (!engine.done) noteEvents(session, engine.expire().events);
+}
+
+/** Records why negotiation stopped; a closed, reset or unreadable stream also ends the call. */
+function readInterrupted(session: Session, read: { reason: ReadFailure; error: Error | null }): true {
+  const phase = session.opened ? 'authentication' : 'LCP negotiation';
+  session.interruption = readFailure(read, phase, session.timeoutMs, session.options.signal, session.authStarted ?? session.pppStarted);
+  if (read.reason === 'closed' || read.reason === 'reset' || read.reason === 'invalid') session.call = 'closed';
+  return true;
+}
+
+/** One SSTP packet during negotiation; true when the server ended the call with it. */
+function receivePacket(session: Session, packet: SstpPacket): boolean {
+  if (packet.kind === 'data') {
+    receiveFrame(session, packet.payload);
+    return false;
+  }
+  const control = controlDuringPpp(session.channel, packet);
+  if (control === null) return false;
+  session.interruption = control.interruption;
+  session.call = control.state;
+  return true;
+}
+
+function receiveFrame(session: Session, frame: Buffer): void {
+  const step = session.engine.receive(frame);
+  noteEvents(session, step.events);
+  if (step.events.some((e) => e.type === 'authenticated')) {
+    session.binding = sendCallConnected(session.channel, session.engine, session.options.binding ?? null);
+  }
+  sendFrames(session, step.send);
+  if (session.credentials && session.opened && session.pppStep === null) startAuthentication(session);
+}
+
+/** With credentials the ppp step passes once LCP opens (RFC 1661 §3.4); authentication gets a fresh bound. */
+function startAuthentication(session: Session): void {
+  session.pppStep = finishStep('ppp', 'pass', 'configured', session.pppStarted, pppDetail(session.engine, false, 0));
+  session.options.onPppStep?.(session.pppStep);
+  session.authStarted = performance.now();
+  startPhase(session);
+}
+
+function noteEvents(session: Session, events: PppEvent[]): void {
+  for (const event of events) {
+    if (event.type === 'malformed') session.malformed += 1;
+    if (event.type === 'lcp-configure-request') session.sawRequest = true;
+    if (event.type === 'auth-nak-sent') session.naksSent += 1;
+    if (event.type === 'lcp-opened') session.opened = true;
+    if (event.type === 'terminated' && session.opened) session.openedBeforeTermination = true;
+    session.log(`ppp ${describeEvent(event)}`);
+  }
+}
+
+async function settleBinding(session: Session): Promise<void> {
+  const { options } = session;
+  const windowMs = Math.max(1, Math.min(options.bindingWaitMs ?? DEFAULT_BINDING_WAIT_MS, options.stepTimeout()));
+  const verdict = await awaitBindingVerdict(session.channel, session.engine, windowMs, options.signal, (frames) => sendFrames(session, frames));
+  session.bindingVerdict = verdict.result;
+  session.bindingDetail = verdict.detail;
+  session.call = verdict.state;
+  if (verdict.cancelled && cancelledFromOutside(options.signal)) {
+    session.interruption = { code: 'cancelled', detail: 'cancelled from outside while waiting for the answer to Call Connected' };
+  }
+}
+
+/** The Terminate-Request came because enumeration ran out of methods we Nak'd. */
+function provoked(session: Session): boolean {
+  return session.enumerate && session.naksSent > 0;
+}
+
+function assembleOutcome(session: Session): PppSessionOutcome {
+  const result = session.engine.result();
+  const pppInfo = reportedPppInfo(session, result.ppp);
+  const ppp = decidePppStep(session);
+  const sstp = session.call;
+  if (session.credentials === null) return { ppp, pppInfo, auth: null, authInfo: null, sstp };
+  if (!session.sawRequest || result.auth === null) {
+    return { ppp, pppInfo, auth: skippedStep('auth', 'PPP negotiation did not start'), authInfo: null, sstp };
+  }
+  const authInfo = reportedAuthInfo(session, result.auth);
+  const auth = authOutcome(authInfo, session.authStarted ?? session.pppStarted, session.interruption, session.bindingDetail, session.binding, session.timeoutMs);
+  return { ppp, pppInfo, auth, authInfo, sstp };
+}
+
+function reportedPppInfo(session: Session, engineInfo: PppInfo): PppInfo {
+  const info: PppInfo = { ...engineInfo };
+  // A Terminate-Request the probe provoked or that followed a failed login is not an LCP failure:
+  // report it where it belongs.
+  if (info.terminated !== null && (provoked(session) || session.openedBeforeTermination)) info.terminated = null;
+  return info;
+}
+
+/** Without credentials the ppp step is decided here; with them, here only if LCP never opened. */
+function decidePppStep(session: Session): StepResult {
+  if (session.pppStep !== null) return session.pppStep;
+  const step = pppOutcome(session);
+  session.options.onPppStep?.(step);
+  return step;
+}
+
+function reportedAuthInfo(session: Session, engineAuth: AuthInfo): AuthInfo {
+  const info: AuthInfo = { ...engineAuth, cryptoBinding: null };
+  const { binding, interruption } = session;
+  if (binding) {
+    const result = !binding.sent ? 'not-sent' : (session.bindingVerdict ?? 'accepted');
+    info.cryptoBinding = { hashProtocol: binding.hash, certHash: binding.certHash, result };
+  }
+  if (info.result === 'timeout' && interruption && interruption.code !== 'timeout') {
+    // The engine only knows its deadline passed; the real cause was the SSTP call ending under it.
+    info.result = 'error';
+    info.message = interruption.detail;
+  }
+  return info;
+}
+
 function controlDuringPpp(channel: PppChannel, packet: Extract<SstpPacket, { kind: 'control' }>): { interruption: Interruption; state: SstpCallState } | null {
   switch (packet.messageType) {
     case MESSAGE_TYPE.CALL_ABORT:
@@ -318,7 +417,7 @@ function controlDuringPpp(channel: PppChannel, packet: Extract<SstpPacket, { kin
   }
 }
 
-function sendCallConnected(channel: PppChannel, engine: PppClient, input: PppSessionOptions['binding']): { hash: BindingHash; certHash: string; sent: boolean } | null {
+function sendCallConnected(channel: PppChannel, engine: PppClient, input: PppSessionOptions['binding']): SentBinding | null {
   if (!input) return null;
   const configured = 'configured' in input ? input.configured : null;
   // With configured hashes, only a hash both the Ack offers and the administrator gave can be bound.
@@ -370,40 +469,30 @@ async function awaitBindingVerdict(
   }
 }
 
-interface PppFacts {
-  sawRequest: boolean;
-  provoked: boolean;
-  credentials: boolean;
-  opened: boolean;
-  interruption: Interruption | null;
-  malformed: number;
-  naksSent: number;
-  timeoutMs: number;
-}
-
-function pppOutcome(engine: PppClient, startedAt: number, facts: PppFacts): StepResult {
+function pppOutcome(session: Session): StepResult {
+  const { engine, pppStarted: startedAt } = session;
   const result = engine.result();
   const terminated = result.ppp.terminated;
-  if (!facts.sawRequest) {
+  if (!session.sawRequest) {
     if (terminated !== null) return finishStep('ppp', 'fail', 'terminated', startedAt, `the server ended LCP before asking for anything (${terminated})`);
-    const i = facts.interruption;
-    if (i === null || (i.code === 'timeout' && facts.malformed > 0)) {
-      return finishStep('ppp', 'fail', 'invalid', startedAt, `the server sent ${facts.malformed} PPP frame(s) that could not be decoded and no LCP Configure-Request`);
+    const i = session.interruption;
+    if (i === null || (i.code === 'timeout' && session.malformed > 0)) {
+      return finishStep('ppp', 'fail', 'invalid', startedAt, `the server sent ${session.malformed} PPP frame(s) that could not be decoded and no LCP Configure-Request`);
     }
-    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `no LCP Configure-Request from the server within ${Math.round(facts.timeoutMs)} ms after Call Connect Ack` : i.detail);
+    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `no LCP Configure-Request from the server within ${Math.round(session.timeoutMs)} ms after Call Connect Ack` : i.detail);
   }
-  if (terminated !== null && !facts.provoked && !facts.opened) {
+  if (terminated !== null && !provoked(session) && !session.opened) {
     return finishStep('ppp', 'fail', 'terminated', startedAt, `the server ended LCP: ${terminated}`);
   }
   if (result.stop === 'configure-failed') {
     return finishStep('ppp', 'fail', 'not-converged', startedAt, 'LCP options did not converge: the server kept refusing our Configure-Request');
   }
-  if (facts.credentials && !facts.opened && facts.interruption !== null && result.stop !== 'auth-refused') {
+  if (session.credentials !== null && !session.opened && session.interruption !== null && result.stop !== 'auth-refused') {
     // With credentials LCP must open before authentication can start.
-    const i = facts.interruption;
-    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `LCP did not open within ${Math.round(facts.timeoutMs)} ms` : i.detail);
+    const i = session.interruption;
+    return finishStep('ppp', 'fail', i.code, startedAt, i.code === 'timeout' ? `LCP did not open within ${Math.round(session.timeoutMs)} ms` : i.detail);
   }
-  return finishStep('ppp', 'pass', 'configured', startedAt, pppDetail(engine, facts.provoked || facts.naksSent > 0, facts.naksSent));
+  return finishStep('ppp', 'pass', 'configured', startedAt, pppDetail(engine, provoked(session) || session.naksSent > 0, session.naksSent));
 }
 
 function pppDetail(engine: PppClient, enumerated: boolean, rounds: number): string {
