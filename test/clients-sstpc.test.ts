@@ -42,7 +42,7 @@ for (const scenario of SCENARIOS) {
     const ca = first.trustedCaPems.length > 0 ? caFile(first.trustedCaPems) : SYSTEM_BUNDLE;
     const log = await runSstpcUntil(async () => first, DECIDED, ['--ca-cert', ca]);
     const real = /CONNECT ACK/.test(log) ? 'connects' : /\*\*Error:/.test(log) ? 'fails' : 'undecided';
-    t.equal(real, scenario.sstpc, `sstpc itself ${real} (log: ${log.split('\n').filter((l) => /verif|Error|ACK/i.test(l)).join(' | ').slice(0, 300)})`);
+    t.equal(real, scenario.sstpc, `sstpc itself ${real} (log: ${log.split('\n').filter((l) => /verif|Error|ACK/i.test(l)).join(' | ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').slice(0, 300)})`);
     t.equal(profile?.verdict, real, `the profile agrees (${profile?.detail ?? 'no verdict'})`);
   });
 }
