@@ -1,18 +1,12 @@
 import t from 'tap';
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tcpStep } from '../lib/steps/tcp.js';
+import { silentListener } from './helpers/silent-listener.js';
 
 // The tcp step alone, against real loopback listeners.
 
 t.test('a listener: connected, and the socket is handed over', async (t) => {
-  const accepted: Socket[] = [];
-  const server = createServer((s) => accepted.push(s));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const s of accepted) s.destroy();
-    server.close();
-  });
-  const port = (server.address() as { port: number }).port;
+  const port = await silentListener(t);
   const out = await tcpStep('127.0.0.1', port, { timeoutMs: 5_000 });
   t.match(out.step, { name: 'tcp', status: 'pass', code: 'connected', detail: `connected to 127.0.0.1:${port}` });
   t.ok(out.socket && !out.socket.destroyed, 'an open socket');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createServer, type Socket } from 'node:net';
+import { silentListener } from './helpers/silent-listener.js';
 import { tcpStep } from '../lib/steps/tcp.js';
 import { createTlsClientContext, tlsStep, type TlsStepOutcome } from '../lib/steps/tls.js';
 import { fixtureStarter } from './helpers/fixture.js';
@@ -45,14 +45,7 @@ t.test('a server that resets after the ClientHello: reset', async (t) => {
 });
 
 t.test('a listener that never speaks TLS: timeout in whole milliseconds; a cancel reads cancelled', async (t) => {
-  const sockets = new Set<Socket>();
-  const mute = createServer((s) => sockets.add(s));
-  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    mute.close();
-  });
-  const port = (mute.address() as { port: number }).port;
+  const port = await silentListener(t);
   const timedOut = await handshakeWith(port, { timeoutMs: 300.7 });
   t.match(timedOut.step, { status: 'fail', code: 'timeout', detail: 'no TLS handshake within 301 ms (the step deadline)' });
   t.equal(timedOut.info.failure, 'timeout');
