@@ -43,7 +43,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // Node 22.1+: keep V8's compiled code of our modules and the dependencies between runs (Node's own cache
   // directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off). Older Node has no such call.
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  const { runCli, EXIT } = await import('../cli/cli.js');
+  const { runCli } = await import('../cli/cli.js');
   const code = await runCli(argv, {
     stdout,
     stderr: process.stderr,
@@ -53,7 +53,22 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     stdin: process.stdin,
   });
   process.exitCode = code;
-  // Nothing started before the input was refused, or the user asked to stop, or nobody reads any more:
-  // no timer or socket of a half-built probe may keep the process alive.
-  if (code === EXIT.USAGE || code === EXIT.CANCELLED || stdoutClosed.signal.aborted) process.exit(code);
+  // Everything the run had to say is written: once it has reached the terminal or the pipe, the process ends.
+  // Nothing is left to wait for: a refused input started nothing, a stop leaves half-built probes behind, and
+  // a finished probe has already left its call (Call Disconnect, its Ack, our close_notify and FIN), so what
+  // would still hold the event loop is the server's own FIN, a round trip away, or a keep-alive socket.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+/** Resolves once what was written to the stream has been handed to the OS (at once when it is gone). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    try {
+      stream.write('', () => resolve());
+    } catch {
+      resolve();
+    }
+  });
 }

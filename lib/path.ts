@@ -133,21 +133,37 @@ export async function walkPath(
   // Work running beside the path that the report needs before it is built.
   const beside: Array<Promise<void>> = [];
   try {
-    held.transport = await openTransport(target, route, budget, record, outcome);
+    const opening = openTransport(target, route, budget, record, outcome);
+    // The TLS context (on a run's first probe, decoding every trusted root: its biggest CPU cost) is built
+    // while the TCP handshake or the proxy's CONNECT is on the wire.
+    if (target.scheme !== 'http') {
+      try {
+        budget.trust.secureContext();
+      } catch {
+        // The TLS step asks for it again and reports the same error.
+      }
+    }
+    held.transport = await opening;
     if (!held.transport) return outcome;
     let tls: TlsStepOutcome | null = null;
     if (target.scheme === 'http') {
       // An offloaded RRAS: the balancer in front ends TLS, SSTP arrives as plain HTTP.
       record(notApplicableStep('tls', 'plain HTTP target (http://): the balancer in front of it ends TLS'));
     } else {
-      tls = await tlsStep(held.transport, { sni, ...budget.stepBound(), signal: budget.signal, secureContext: budget.trust.secureContext() });
+      tls = await tlsStep(held.transport, { sni, dialled: sni ?? target.host, ...budget.stepBound(), signal: budget.signal, secureContext: budget.trust.secureContext() });
       record(tls.step);
       outcome.tls = tls.info;
-      beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
-      if (!tls.socket) return outcome;
+      if (!tls.socket) {
+        beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
+        return outcome;
+      }
       held.socket = tls.socket;
     }
-    const call = await httpAndSstp(target, held.socket ?? held.transport, budget, record, outcome);
+    // The request is on its way before the certificate is judged and the client handshakes start: that CPU
+    // work then runs while the server answers, not before it is asked. The judgement is still in before PPP.
+    const calling = httpAndSstp(target, held.socket ?? held.transport, budget, record, outcome);
+    if (tls) beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
+    const call = await calling;
     if (!call) return outcome;
     held.channel = call.channel;
     await insideTheCall(call.channel, call.sstp, tls, sni ?? target.host, budget, session, record, outcome);
@@ -180,10 +196,13 @@ async function openTransport(target: Target, route: Route, budget: Budget, recor
  */
 function startBesidePath(target: Target, route: Route, sni: string | null, budget: Budget, session: PathSession, tls: TlsStepOutcome, outcome: PathOutcome): Array<Promise<void>> {
   const work: Array<Promise<void>> = [];
+  // Connections first, so their round trips overlap the judgement's CPU time.
+  if (session.clientHandshakes && tls.step.status === 'pass') work.push(...clientWork(target, route, sni, budget, tls, outcome));
   if (tls.chain.length > 0) {
     const online = certificateWork(tls.chain, sni ?? target.host, route, budget, session, outcome);
     if (online) work.push(online);
   }
+  // After the judgement: the comparison reads the certificate found here.
   if (session.compareSni && route.kind === 'direct') {
     const main = { address: outcome.address, direct: true, steps: outcome.steps, certificate: outcome.certificate };
     const signal = { signal: budget.signal };
@@ -192,7 +211,6 @@ function startBesidePath(target: Target, route: Route, sni: string | null, budge
       (error: unknown) => probeLog('SNI comparison failed: %s', (error as Error).message),
     ));
   }
-  if (session.clientHandshakes && tls.step.status === 'pass') work.push(...clientWork(target, route, sni, budget, tls, outcome));
   return work;
 }
 

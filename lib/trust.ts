@@ -63,25 +63,43 @@ export function prepareTrust(options: TrustOptions = {}): PreparedTrust {
     ...(options.files ? { files: options.files } : {}),
   });
   let context: SecureContext | null = null;
+  const env = options.env ?? process.env;
   return {
     anchors,
-    secureContext: () => (context ??= clientContextWith(anchors.extraPems)),
+    secureContext: () => (context ??= clientContextWith(anchors.extraPems, inNodeDefaultStore(anchors, env === process.env))),
   };
+}
+
+/** A PEM certificate's base64 body, whatever its line breaks: the same certificate gives the same key. */
+const pemBody = (pem: string): string => pem.replace(/-----[^-]+-----|\s+/g, '');
+
+/**
+ * The extra anchors Node's default store already holds: NODE_EXTRA_CA_CERTS, which Node reads when it
+ * starts. Where Node can list them (22.15+), exactly those; before, the file named in this process's own
+ * environment, when the run read that one. Adding them again would cost ~0.2 ms each (a whole system
+ * bundle: ~30 ms) and trust nothing more.
+ */
+function inNodeDefaultStore(anchors: TrustAnchors, envOfThisProcess: boolean): ReadonlySet<string> {
+  if (anchors.nodeExtraPems.length === 0) return new Set();
+  const list = (tls as unknown as { getCACertificates?: (type: 'extra') => string[] }).getCACertificates;
+  if (typeof list === 'function') return new Set(list('extra').map(pemBody));
+  const path = anchors.info.nodeExtraCaCerts?.path;
+  return envOfThisProcess && path !== undefined && path === process.env.NODE_EXTRA_CA_CERTS ? new Set(anchors.nodeExtraPems.map(pemBody)) : new Set();
 }
 
 /**
  * The TLS step's context: Node's roots plus the extra CAs. Handing `ca: [...rootCertificates, ...extra]` to
  * createSecureContext makes OpenSSL decode every bundled root again from PEM (50-300 ms on a busy 2-core
  * machine, the biggest single cost of a one-target run with --ca); a context made without `ca` shares the
- * root store Node decodes once per process, and only the extra CAs are added to its copy. Same trust, same
- * recorded verdict. Where this Node's context handle lacks addCACert, the plain way is taken.
+ * root store Node decodes once per process, and only the extra CAs it does not hold yet are added to its
+ * copy. Same trust, same recorded verdict. Where this Node's context handle lacks addCACert, the plain way is taken.
  */
-function clientContextWith(extraPems: readonly string[]): SecureContext {
+function clientContextWith(extraPems: readonly string[], alreadyHeld: ReadonlySet<string>): SecureContext {
   const context = createTlsClientContext();
   if (extraPems.length === 0) return context;
   const handle = (context as unknown as { context?: { addCACert?: (pem: string) => void } }).context;
   if (typeof handle?.addCACert !== 'function') return createTlsClientContext(extraPems);
-  for (const pem of extraPems) handle.addCACert(pem);
+  for (const pem of extraPems) if (!alreadyHeld.has(pemBody(pem))) handle.addCACert(pem);
   return context;
 }
 

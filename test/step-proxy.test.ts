@@ -16,7 +16,7 @@ t.test('a proxy that says 200: connected, and the tunnel carries TLS to the serv
   const out = await proxyStep(parseProxyUrl(proxy.url, 'test'), { host: '127.0.0.1', port: server.port }, { timeoutMs: 5_000 });
   t.match(out.step, { name: 'proxy', status: 'pass', code: 'connected' });
   t.match(out.evidence, { status: 200, proxyConnected: true });
-  const tls = await tlsStep(out.socket!, { timeoutMs: 5_000, sni: 'sstp.test', secureContext: createTlsClientContext(server.trustedCaPems) });
+  const tls = await tlsStep(out.socket!, { timeoutMs: 5_000, sni: 'sstp.test', dialled: 'sstp.test', secureContext: createTlsClientContext(server.trustedCaPems) });
   t.equal(tls.step.code, 'established', 'TLS with the server through the tunnel');
   t.ok(tls.chain[0]?.equals(server.certificate!.der));
   tls.socket?.destroy();

@@ -34,6 +34,8 @@ export interface TrustAnchors {
   pems: string[];
   /** The anchors beyond Node's bundled roots (what the TLS step must be told about). */
   extraPems: string[];
+  /** Those of them read from NODE_EXTRA_CA_CERTS (Node's own default store may hold them already). */
+  nodeExtraPems: string[];
   info: TrustAnchorsInfo;
   /** The anchors indexed for the judge, on first use and then kept: every judgement that shares this object shares them. */
   prepared(): PreparedAnchors;
@@ -142,6 +144,7 @@ export function gatherTrustAnchors(input: TrustAnchorsInput): TrustAnchors {
   return {
     pems,
     extraPems,
+    nodeExtraPems,
     info: { bundled: input.bundled.length, extra: extra.length, system, nodeExtraCaCerts: nodeExtra },
     prepared: () => (prepared ??= prepareAnchors(pems)),
   };

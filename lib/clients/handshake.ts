@@ -78,7 +78,7 @@ export async function clientHandshake(profile: ClientProfile, options: ClientHan
     const code = tcp.step.code === 'timeout' || tcp.step.code === 'cancelled' ? tcp.step.code : 'connect-failed';
     return own(code, tcp.step.detail);
   }
-  const tls = await tlsStep(tcp.socket, { sni: options.sni, ...options.bound(), signal: options.signal, secureContext: context });
+  const tls = await tlsStep(tcp.socket, { sni: options.sni, dialled: options.sni ?? options.address, ...options.bound(), signal: options.signal, secureContext: context });
   if (tls.socket) {
     tls.socket.destroy();
     return own('connected', tls.step.detail, tls.info);

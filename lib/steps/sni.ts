@@ -47,7 +47,7 @@ async function handshakeOnly(address: string, port: number, sni: string | null, 
   const signal = options.signal ? { signal: options.signal } : {};
   const tcp = await tcpStep(address, port, { ...options.bound(), ...signal });
   if (!tcp.socket) return { ok: false, code: tcp.step.code, sha1: null };
-  const tls = await tlsStep(tcp.socket, { sni, ...options.bound(), ...signal, secureContext: options.secureContext() });
+  const tls = await tlsStep(tcp.socket, { sni, dialled, ...options.bound(), ...signal, secureContext: options.secureContext() });
   tls.socket?.destroy();
   tcp.socket.destroy();
   const certificate = tls.chain.length > 0 ? describeCertificateOrNull(tls.chain) : null;

@@ -1,4 +1,4 @@
-import { connect, createSecureContext, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
+import { checkServerIdentity, connect, createSecureContext, rootCertificates, type TLSSocket, type PeerCertificate, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { StepResult, TlsFailure, TlsInfo } from '../types.js';
 import { endOnce, interruptionOf, waitedWithin, type StepBound } from '../endings.js';
@@ -34,6 +34,11 @@ export function tlsStep(
   transport: Duplex,
   options: StepBound & {
     sni: string | null;
+    /**
+     * The name the client dials (a host name or an address): what Node's own verdict checks the certificate's
+     * names against. Left to itself Node checks the SNI, or "localhost" when none is sent (an address).
+     */
+    dialled: string;
     signal?: AbortSignal;
     /** A context from createTlsClientContext (the run's CAs and protocol policy), shared by its connections. */
     secureContext: SecureContext;
@@ -54,6 +59,7 @@ export function tlsStep(
       socket: transport,
       ...(options.sni ? { servername: options.sni } : {}),
       rejectUnauthorized: false,
+      checkServerIdentity: (_sent, certificate) => checkServerIdentity(options.dialled, certificate),
       // The protocol floor and ciphers are context settings: they come with the context.
       secureContext: options.secureContext,
     });
