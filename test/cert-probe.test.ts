@@ -121,6 +121,7 @@ t.test('NODE_EXTRA_CA_CERTS: the CA file Node trusts is trusted by the judgement
   const withExtra = await probe(server.address, { stepTimeoutMs: STEP_MS, env: { NODE_EXTRA_CA_CERTS: file } });
   t.equal(withExtra.ok, true);
   t.equal(withExtra.certificate?.chainTrusted, true);
+  t.equal(withExtra.tls?.authorizationError, null, 'the TLS step trusts it too, though this process started with another NODE_EXTRA_CA_CERTS');
   t.same(withExtra.certificateChecks?.trustAnchors, { bundled: rootCertificates.length, extra: 0, system: null, nodeExtraCaCerts: { path: file, certificates: 1, detail: null } });
 });
 

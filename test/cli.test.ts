@@ -26,6 +26,7 @@ t.test('healthy fixture: exit 0 and ok: true in JSON', async (t) => {
   t.equal(report.schemaVersion, 1);
   t.same(report.steps.filter((s: { status: string }) => s.status === 'pass').map((s: { name: string }) => s.name), ['dns', 'tcp', 'tls', 'http', 'sstp', 'ppp']);
   t.equal(report.certificate.sha1, server.certificate!.sha1);
+  t.equal(report.tls.authorizationError, null, "Node's own verdict trusts the NODE_EXTRA_CA_CERTS root too");
   t.equal(report.sstp.result, 'ack');
   await server.waitFor((e) => e.type === 'sstp' && e.message === 'CALL_DISCONNECT');
 });

@@ -55,11 +55,16 @@ export function tlsStep(
     alert: null,
   };
   return new Promise<TlsStepOutcome>((resolve) => {
+    // Node reads the whole chain for its name check (when the chain verified); the step reuses that copy.
+    let checkedChain: DetailedPeerCertificate | null = null;
     const socket = connect({
       socket: transport,
       ...(options.sni ? { servername: options.sni } : {}),
       rejectUnauthorized: false,
-      checkServerIdentity: (_sent, certificate) => checkServerIdentity(options.dialled, certificate),
+      checkServerIdentity: (_sent, certificate) => {
+        checkedChain = certificate as DetailedPeerCertificate;
+        return checkServerIdentity(options.dialled, certificate);
+      },
       // The protocol floor and ciphers are context settings: they come with the context.
       secureContext: options.secureContext,
     });
@@ -102,7 +107,7 @@ export function tlsStep(
       info.cipher = socket.getCipher()?.name ?? null;
       const verdict = socket.authorizationError;
       info.authorizationError = verdict ? String((verdict as NodeJS.ErrnoException).code ?? verdict) : null;
-      const chain = peerChain(socket);
+      const chain = peerChain(checkedChain ?? socket.getPeerCertificate(true));
       if (chain.length === 0) {
         fail('no-certificate', 'the server completed TLS without presenting a certificate');
         return;
@@ -140,10 +145,10 @@ function classifyHandshakeError(error: NodeJS.ErrnoException): { failure: TlsFai
   return { failure: 'error', alert: null, detail: `TLS handshake failed: ${error.code ?? message}` };
 }
 
-function peerChain(socket: TLSSocket): Buffer[] {
+function peerChain(leaf: PeerCertificate | DetailedPeerCertificate): Buffer[] {
   const chain: Buffer[] = [];
   const seen = new Set<string>();
-  let cert: PeerCertificate | DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  let cert: PeerCertificate | DetailedPeerCertificate | undefined = leaf;
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
     chain.push(Buffer.from(cert.raw));
