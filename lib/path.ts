@@ -105,6 +105,9 @@ export interface PathSession {
 
 export type Route = { kind: 'direct'; address: string } | { kind: 'proxy'; proxy: ProxyConfig };
 
+/** A TLS handshake this slow means a round trip long enough to hide the certificate judgement in (~10-40 ms of CPU). */
+const OVERLAP_FROM_MS = 20;
+
 const QUIET_SESSION: PathSession = { compareSni: false, clientHandshakes: false, ppp: false, enumerateAuth: false, credentials: null, insecure: false, now: () => new Date() };
 
 /** The sockets a walk holds, released in one place whatever happened. */
@@ -159,10 +162,14 @@ export async function walkPath(
       }
       held.socket = tls.socket;
     }
-    // The request is on its way before the certificate is judged and the client handshakes start: that CPU
-    // work then runs while the server answers, not before it is asked. The judgement is still in before PPP.
+    // Over a path with a round trip worth filling, the request leaves before the certificate is judged and
+    // the client handshakes start, so that CPU work runs while the server answers. On a fast path it goes
+    // first: there is nothing to overlap, and the HTTP step's time stays the server's, not the judge's.
+    // Either way the judgement is in before PPP.
+    const overlap = tls !== null && tls.step.durationMs >= OVERLAP_FROM_MS;
+    if (tls && !overlap) beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
     const calling = httpAndSstp(target, held.socket ?? held.transport, budget, record, outcome);
-    if (tls) beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
+    if (tls && overlap) beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
     const call = await calling;
     if (!call) return outcome;
     held.channel = call.channel;

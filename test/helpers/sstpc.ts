@@ -34,7 +34,8 @@ export function runSstpc(run: SstpcRun): Promise<string> {
       log += `\nspawn failed: ${error.message}`;
       finish();
     });
-    child.on('exit', () => finish());
+    // 'close', not 'exit': a client that fails fast can exit before its last words are read from the pipe.
+    child.on('close', () => finish());
   });
 }
 
