@@ -76,6 +76,7 @@ async function runFleet(label, list) {
     peakRssMB: Math.round((measured.maxRssKiB * 1024) / 1e6),
     proberCpuS: measured.cpuS,
     memoryAtPeakMiB: measured.atSampledPeakMiB,
+    heapSpacesAtPeakMiB: measured.spacesAtSampledPeakMiB,
     liveHeapMiB: process.env.LIVE_HEAP ? JSON.parse(readFileSync(liveHeapFile, 'utf8')) : undefined,
     stderr: stderr.trim().slice(0, 300) || undefined,
   };
