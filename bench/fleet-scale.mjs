@@ -6,6 +6,11 @@
 // 1.2 x peak(500).
 //
 //   npm run build && node bench/fleet-scale.mjs        (TARGETS=5000 CONCURRENCY=200 by default)
+//
+// LIVE_HEAP=1 also runs the prober under bench/live-heap.mjs: a full collection every LIVE_HEAP_EVERY reports
+// (default 500) and the heap still in use then, to tell memory kept per target from garbage not yet
+// collected (RUN=all skips the 500-target run; HEAP_SNAPSHOT_AT=1000,5000 writes heap snapshots there).
+// ALLOCATIONS=FILE writes where the prober allocates (bench/allocations.mjs) to FILE.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,8 +39,18 @@ async function runFleet(label, list) {
   writeFileSync(file, `${list.map((t) => t.address).join('\n')}\n`);
   const rssFile = join(dir, `${label}.rss.json`);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', here('./maxrss.mjs'), BIN, '--targets', file, '--json', '--concurrency', String(CONCURRENCY), '--ca', ca], {
-    env: { ...process.env, SSTP_PROBE_MAXRSS_FILE: rssFile },
+  const liveHeapFile = join(dir, `${label}.live-heap.json`);
+  const liveHeap = process.env.LIVE_HEAP ? ['--expose-gc', '--import', here('./live-heap.mjs')] : [];
+  const allocations = process.env.ALLOCATIONS ? ['--import', here('./allocations.mjs')] : [];
+  const child = spawn(process.execPath, [...liveHeap, ...allocations, '--import', here('./maxrss.mjs'), BIN, '--targets', file, '--json', '--concurrency', String(CONCURRENCY), '--ca', ca], {
+    env: {
+      ...process.env,
+      SSTP_PROBE_MAXRSS_FILE: rssFile,
+      SSTP_PROBE_LIVE_HEAP_FILE: liveHeapFile,
+      SSTP_PROBE_LIVE_HEAP_EVERY: process.env.LIVE_HEAP_EVERY ?? '500',
+      SSTP_PROBE_HEAP_SNAPSHOT_AT: process.env.HEAP_SNAPSHOT_AT ?? '',
+      SSTP_PROBE_ALLOCATIONS_FILE: process.env.ALLOCATIONS ?? '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Only counts are kept here: this process must not be what grows.
@@ -61,17 +76,20 @@ async function runFleet(label, list) {
     peakRssMB: Math.round((measured.maxRssKiB * 1024) / 1e6),
     proberCpuS: measured.cpuS,
     memoryAtPeakMiB: measured.atSampledPeakMiB,
+    heapSpacesAtPeakMiB: measured.spacesAtSampledPeakMiB,
+    liveHeapMiB: process.env.LIVE_HEAP ? JSON.parse(readFileSync(liveHeapFile, 'utf8')) : undefined,
     stderr: stderr.trim().slice(0, 300) || undefined,
   };
 }
 
 console.log(`# fleet scale: ${targets.length} targets ${JSON.stringify(MIX)}, concurrency ${CONCURRENCY}, servers ready in ${serversReadyS.toFixed(1)} s, node ${process.version}, ${new Date().toISOString()}`);
-const small = await runFleet('tenth', targets.filter((_, i) => i % 10 === 0));
-console.log(JSON.stringify(small));
+const small = process.env.RUN === 'all' ? null : await runFleet('tenth', targets.filter((_, i) => i % 10 === 0));
+if (small) console.log(JSON.stringify(small));
 const large = await runFleet('all', targets);
 console.log(JSON.stringify(large));
 servers.stdin.end();
 rmSync(dir, { recursive: true, force: true });
+if (!small) process.exit(0);
 
 const ratio = large.peakRssMB / small.peakRssMB;
 const target = (name, value, limit, met) => console.log(JSON.stringify({ target: name, value, limit, met }));

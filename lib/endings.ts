@@ -120,3 +120,26 @@ export function readEnding(
       return { kind: 'closed', detail: `the server closed the connection ${wait.instead}` };
   }
 }
+
+/** A controller for one piece of work inside a longer one, and how to let go of the longer one's signal. */
+export interface ChildAbort {
+  /** Aborts when the parent signal does (with its reason), or when aborted itself. */
+  readonly controller: AbortController;
+  /** Stops following the parent; call it when the work is over. */
+  release(): void;
+}
+
+/**
+ * A controller that follows `parent` until released: the same cancellation as AbortSignal.any([parent, own])
+ * without its cost on a long-lived parent. Node (20, 22) keeps one entry per AbortSignal.any call on each source
+ * signal for as long as that source lives, so a caller's signal shared by a whole fleet or by the exporter grew
+ * with every probe; a listener removed on release leaves nothing behind.
+ */
+export function followAbort(parent: AbortSignal | undefined): ChildAbort {
+  const controller = new AbortController();
+  if (!parent) return { controller, release: () => {} };
+  const onAbort = (): void => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return { controller, release: () => parent.removeEventListener('abort', onAbort) };
+}

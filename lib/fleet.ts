@@ -3,6 +3,7 @@ import { UsageError } from './errors.js';
 import { formatTarget, parseTarget } from './target.js';
 import { probe, type ProbeOptions } from './probe.js';
 import { prepareTrust } from './trust.js';
+import { followAbort } from './endings.js';
 
 // Many targets at once. Each target gets its own probe() with its own sockets, TLS handshake and DNS lookup:
 // nothing about a server is shared between targets (no session resumption, no pooled connections, no DNS
@@ -50,11 +51,16 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
   const { concurrency: _limit, onStep, probe: probeOne = probe, signal: outer, ...rest } = options;
   // Read once for the whole run: the CA files, the judge's anchor index and the TLS context.
   const shared: ProbeOptions = { ...rest, trust: rest.trust ?? prepareTrust(rest) };
-  const stop = new AbortController();
-  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  const { controller: stop, release } = followAbort(outer);
+  const signal = stop.signal;
+  // Each probe gets a signal of its own, aborted from here: no AbortSignal.any per probe on the run's
+  // signal, where Node would keep an entry per probe until the run ends (or forever, for a caller's signal).
+  const running = new Set<AbortController>();
+  signal.addEventListener('abort', () => {
+    for (const controller of running) controller.abort(signal.reason);
+  });
   const finished: ProbeReport[] = [];
   let next = 0;
-  let running = 0;
   // Set from a probe's callback; a holder so the loop below re-reads it after each wait.
   const failure: { error?: unknown; raised: boolean } = { raised: false };
   let wake: (() => void) | null = null;
@@ -66,10 +72,11 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
   const waitForNews = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
 
   const launch = (): void => {
-    while (running + finished.length < concurrency && next < list.length && !signal.aborted && !failure.raised) {
+    while (running.size + finished.length < concurrency && next < list.length && !signal.aborted && !failure.raised) {
       const target = list[next++]!;
-      running++;
-      const perTarget: ProbeOptions = { ...shared, signal };
+      const own = new AbortController();
+      running.add(own);
+      const perTarget: ProbeOptions = { ...shared, signal: own.signal };
       if (onStep) perTarget.onStep = (step) => onStep(target, step);
       Promise.resolve()
         .then(() => probeOne(target, perTarget))
@@ -84,7 +91,7 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
           },
         )
         .finally(() => {
-          running--;
+          running.delete(own);
           launch();
           notify();
         });
@@ -101,11 +108,12 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
         continue;
       }
       if (failure.raised) throw failure.error;
-      if (running === 0 && (next >= list.length || signal.aborted)) return;
+      if (running.size === 0 && (next >= list.length || signal.aborted)) return;
       await waitForNews();
     }
   } finally {
     stop.abort();
-    while (running > 0) await waitForNews();
+    release();
+    while (running.size > 0) await waitForNews();
   }
 }

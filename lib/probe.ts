@@ -6,7 +6,7 @@ import { chooseProxy, type ProxyChoice } from './proxy/select.js';
 import type { ProxyTunnelEvidence } from './proxy/connect.js';
 import { VERSION } from './version.js';
 import { probeLog } from './log.js';
-import { cancelledFromOutside, ProbeDeadlineReached, type StepBound } from './endings.js';
+import { cancelledFromOutside, followAbort, ProbeDeadlineReached, type StepBound } from './endings.js';
 import { dnsStep, systemResolver, type Resolver } from './steps/dns.js';
 import type { PppCredentials } from './engine/ppp-client.js';
 import { notApplicableStep, skippedStep } from './steps/result.js';
@@ -148,15 +148,22 @@ export async function probe(target: string | Target, options: ProbeOptions = {})
 function startDeadline(options: ProbeOptions, trust: PreparedTrust, started: number): { budget: Budget; stop: () => void } {
   const totalMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const stepMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new ProbeDeadlineReached(totalMs)), totalMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+  // Follows the caller's signal (cancel) and carries the probe's own deadline.
+  const { controller, release } = followAbort(options.signal);
+  const timer = setTimeout(() => controller.abort(new ProbeDeadlineReached(totalMs)), totalMs);
+  const signal = controller.signal;
   const stepBound = (): StepBound => {
     const left = Math.ceil(totalMs - (performance.now() - started));
     return left < stepMs ? { timeoutMs: Math.max(1, left), bound: 'probe' } : { timeoutMs: stepMs, bound: 'step' };
   };
   const budget: Budget = { signal, trust, revocation: options.revocation !== false, certificateChecks: new Map(), stepBound };
-  return { budget, stop: () => clearTimeout(timer) };
+  return {
+    budget,
+    stop: () => {
+      clearTimeout(timer);
+      release();
+    },
+  };
 }
 
 /** Through a proxy the client resolves and connects nothing itself: the proxy does both. */

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { getEventListeners } from 'node:events';
 import { probeMany } from '../lib/fleet.js';
 import type { ProbeOptions } from '../lib/probe.js';
 import type { ProbeReport, StepResult, Target } from '../lib/types.js';
@@ -7,6 +8,7 @@ import { UsageError } from '../lib/errors.js';
 import { unusedPort } from '../fixtures/ports.js';
 import { findScenario } from '../fixtures/scenarios/index.js';
 import { fixtureStarter } from './helpers/fixture.js';
+import { followersKeptBy } from './helpers/signal-followers.js';
 
 const start = fixtureStarter();
 const FAST = { stepTimeoutMs: 1_500, timeoutMs: 8_000 };
@@ -191,4 +193,29 @@ t.test('cancelling the signal ends the iteration and closes every connection to 
     await server.waitFor((event) => event.type === 'close', 3_000);
     t.pass(`${server.address} saw its connection closed`);
   }
+});
+
+t.test('a long-lived signal passed to probeMany keeps nothing per probe, and wide runs raise no listener warning', async (t) => {
+  const healthy = await start(t, 'ppp-mschapv2');
+  const controller = new AbortController();
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): number => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', onWarning);
+  t.teardown(() => void process.off('warning', onWarning));
+  // The same signal over three runs, as a service that probes its fleet every few minutes would pass it.
+  const runs = 3;
+  const perRun = 24;
+  let reports = 0;
+  for (let run = 0; run < runs; run++) {
+    const targets = Array.from({ length: perRun }, () => healthy.address);
+    for await (const report of probeMany(targets, { ...FAST, trustedCaPems: healthy.trustedCaPems, concurrency: 12, signal: controller.signal })) {
+      if (report.ok) reports++;
+    }
+  }
+  t.equal(reports, runs * perRun, 'every probe of the healthy server is ok');
+  // Node keeps an entry per AbortSignal.any() call on each source signal until that source is collected:
+  // one per probe on a signal that lives as long as the service would grow without end.
+  t.ok(followersKeptBy(controller.signal) <= runs, `the signal keeps ${followersKeptBy(controller.signal)} entries after ${runs * perRun} probes`);
+  t.same(getEventListeners(controller.signal, 'abort'), [], 'no listener left on the signal once the runs are over');
+  t.same(warnings.filter((warning) => warning.includes('MaxListeners')), [], 'no MaxListenersExceededWarning with 12 probes at once');
 });

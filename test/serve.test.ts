@@ -7,6 +7,7 @@ import type { ProbeReport, Target } from '../lib/types.js';
 import type { Scenario } from '../fixtures/scenario.js';
 import { fixtureStarter } from './helpers/fixture.js';
 import { httpGet } from './helpers/http-get.js';
+import { followersKeptBy } from './helpers/signal-followers.js';
 import { parseExposition, sampleValue } from './helpers/prometheus-text.js';
 
 const start = fixtureStarter();
@@ -183,6 +184,23 @@ t.test('17 slow probes with maxConcurrent 16: exactly one 503 at once; close() c
   t.equal(all.filter((answer) => answer.beforeClose).length, 1, 'the other 16 were still running');
   t.ok(all.filter((answer) => !answer.beforeClose).every((answer) => answer.status === 503 && /shutting down/.test(answer.body)), 'cancelled ones say so');
   await t.rejects(httpGet(`${running.url}/metrics`), 'no longer listening');
+});
+
+t.test('a signal shared by every probe keeps nothing per scrape, and still cancels the probe in flight', async (t) => {
+  const controller = new AbortController();
+  const running = await exporter(t, { probeOptions: { timeoutMs: 60_000, stepTimeoutMs: 60_000, signal: controller.signal } });
+  const closed = `127.0.0.1:${await unusedPort()}`;
+  const scrapes = 30;
+  for (let i = 0; i < scrapes; i++) t.equal((await httpGet(probeUrl(running, closed))).status, 200);
+  // Node keeps an entry per AbortSignal.any() call on a long-lived source: one per scrape for the exporter's life.
+  t.ok(followersKeptBy(controller.signal) <= 1, `the signal keeps ${followersKeptBy(controller.signal)} entries after ${scrapes} scrapes`);
+  const server = await start(t, HOLDING);
+  const held = httpGet(probeUrl(running, server.address));
+  await server.waitFor((event) => event.type === 'connection');
+  controller.abort();
+  const answer = await held;
+  t.equal(answer.status, 503, 'the probe held by a silent server is cancelled, not left to its 60 s deadline');
+  t.match(answer.body, /probe cancelled/);
 });
 
 t.test('the landing page links to /metrics and documents /probe', async (t) => {

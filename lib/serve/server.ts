@@ -75,6 +75,10 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
   const running = new Set<AbortController>();
   const settled = new Set<Promise<void>>();
   let closing = false;
+  const cancelAll = (): void => {
+    for (const controller of running) controller.abort(shared.signal?.reason);
+  };
+  shared.signal?.addEventListener('abort', cancelAll, { once: true });
 
   const refuse = (res: ServerResponse, status: number, reason: string, why: string, headers: Record<string, string> = {}): void => {
     counters.refused.set(why, (counters.refused.get(why) ?? 0) + 1);
@@ -89,12 +93,15 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
     if (counters.inFlight >= maxConcurrent) {
       return refuse(res, 503, `too many probes at once (--max-concurrent ${maxConcurrent}): try again`, 'busy', { 'retry-after': '1' });
     }
+    // Its own signal, not AbortSignal.any with the shared one: Node keeps an entry per any() call on a
+    // long-lived source, one per scrape for the exporter's lifetime. cancelAll() follows the shared one.
     const controller = new AbortController();
+    if (shared.signal?.aborted) controller.abort(shared.signal.reason);
     // The scraper gave up (or the connection dropped): the probe's answer has nobody to go to.
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
-    const signal = shared.signal ? AbortSignal.any([shared.signal, controller.signal]) : controller.signal;
+    const signal = controller.signal;
     running.add(controller);
     counters.inFlight++;
     try {
@@ -178,6 +185,7 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
+      shared.signal?.removeEventListener('abort', cancelAll);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const controller of running) controller.abort();
       // Cancelled probes answer 503 and release their sockets; a stuck one does not hold shutdown.
