@@ -42,7 +42,9 @@ async function runFleet(label, list) {
   const liveHeapFile = join(dir, `${label}.live-heap.json`);
   const liveHeap = process.env.LIVE_HEAP ? ['--expose-gc', '--import', here('./live-heap.mjs')] : [];
   const allocations = process.env.ALLOCATIONS ? ['--import', here('./allocations.mjs')] : [];
-  const child = spawn(process.execPath, [...liveHeap, ...allocations, '--import', here('./maxrss.mjs'), BIN, '--targets', file, '--json', '--concurrency', String(CONCURRENCY), '--ca', ca], {
+  // Node flags for the prober, for experiments (PROBER_NODE_ARGS='--heap-growing-percent=0'): not the bench's method.
+  const proberArgs = (process.env.PROBER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...proberArgs, ...liveHeap, ...allocations, '--import', here('./maxrss.mjs'), BIN, '--targets', file, '--json', '--concurrency', String(CONCURRENCY), '--ca', ca], {
     env: {
       ...process.env,
       SSTP_PROBE_MAXRSS_FILE: rssFile,

@@ -41,6 +41,8 @@ export interface CliIo {
   stdoutClosed?: AbortSignal;
   /** Read by `--targets -` and `--password-stdin`; on a terminal, raw mode hides a typed password. */
   stdin?: AsyncIterable<string | Buffer> & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+  /** The process's V8 flags, set for long runs (many targets, the exporter); only the bin passes it. */
+  setV8Flags?(flags: string): void;
 }
 
 /** The signal every probe of a run listens to: Ctrl-C or a closed stdout. */
@@ -421,13 +423,15 @@ async function runFleet(given: string[], args: Record<string, unknown>, color: b
     return EXIT.HEALTHY;
   }
 
-  const [{ probeMany }, { probe }, { ndjsonLine }, summary, { createProgressLine }] = await Promise.all([
+  const [{ probeMany }, { probe }, { ndjsonLine }, summary, { createProgressLine }, { keepHeapNearLiveSize }] = await Promise.all([
     import('../lib/fleet.js'),
     import('../lib/probe.js'),
     import('./ndjson.js'),
     import('./summary.js'),
     import('./progress.js'),
+    import('./heap.js'),
   ]);
+  if (chosen.length > 1) keepHeapNearLiveSize(io);
   const started = performance.now();
   // On stderr, and only on a terminal; with --json only when stdout goes elsewhere, so it never mixes into it.
   const progress = createProgressLine(io.stderr, { enabled: !json || !io.stdout.isTTY });

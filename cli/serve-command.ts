@@ -15,6 +15,10 @@ export interface MonitorIo {
   stderr: { write(text: string): unknown };
   /** Cancelled on Ctrl-C. */
   signal?: AbortSignal;
+  /** NODE_OPTIONS is read here: a heap flag of the user's own is left alone. */
+  env?: Record<string, string | undefined>;
+  /** The process's V8 flags, set for the exporter's long run; only the bin passes it. */
+  setV8Flags?(flags: string): void;
 }
 
 /** Where `serve` listens: an explicit host, or loopback when `--listen` names only a port. */
@@ -69,6 +73,7 @@ export async function runServe(args: Record<string, unknown>, probeOptions: () =
   const listen = parseListen(args.listen === undefined ? undefined : String(args.listen));
   const maxConcurrent = args['max-concurrent'] === undefined ? DEFAULT_MAX_CONCURRENT : wholeNumber(args['max-concurrent'], '--max-concurrent', 1, 10_000);
   const options = await probeOptions();
+  (await import('./heap.js')).keepHeapNearLiveSize(io);
   const { signal: cancelled, ...shared } = options;
   // SIGTERM is how service managers and containers stop a daemon: it ends this run like Ctrl-C does.
   const stop = new AbortController();

@@ -129,17 +129,46 @@ export interface ChildAbort {
   release(): void;
 }
 
+/** The controllers following a parent signal, and the one listener on it that aborts them. */
+interface Following {
+  readonly children: Set<AbortController>;
+  readonly onAbort: () => void;
+}
+const followingByParent = new WeakMap<AbortSignal, Following>();
+
 /**
  * A controller that follows `parent` until released: the same cancellation as AbortSignal.any([parent, own])
  * without its cost on a long-lived parent. Node (20, 22) keeps one entry per AbortSignal.any call on each source
  * signal for as long as that source lives, so a caller's signal shared by a whole fleet or by the exporter grew
- * with every probe; a listener removed on release leaves nothing behind.
+ * with every probe. Here all followers of one parent share a single listener (a listener each would trip
+ * Node's MaxListeners warning past ten probes at once), removed with the last follower.
  */
 export function followAbort(parent: AbortSignal | undefined): ChildAbort {
   const controller = new AbortController();
   if (!parent) return { controller, release: () => {} };
-  const onAbort = (): void => controller.abort(parent.reason);
-  if (parent.aborted) onAbort();
-  else parent.addEventListener('abort', onAbort, { once: true });
-  return { controller, release: () => parent.removeEventListener('abort', onAbort) };
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { controller, release: () => {} };
+  }
+  let following = followingByParent.get(parent);
+  if (!following) {
+    const children = new Set<AbortController>();
+    const onAbort = (): void => {
+      followingByParent.delete(parent);
+      for (const child of children) child.abort(parent.reason);
+    };
+    following = { children, onAbort };
+    followingByParent.set(parent, following);
+    parent.addEventListener('abort', onAbort, { once: true });
+  }
+  following.children.add(controller);
+  const mine = following;
+  return {
+    controller,
+    release: () => {
+      if (!mine.children.delete(controller) || mine.children.size > 0 || followingByParent.get(parent) !== mine) return;
+      followingByParent.delete(parent);
+      parent.removeEventListener('abort', mine.onAbort);
+    },
+  };
 }

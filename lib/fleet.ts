@@ -53,12 +53,7 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
   const shared: ProbeOptions = { ...rest, trust: rest.trust ?? prepareTrust(rest) };
   const { controller: stop, release } = followAbort(outer);
   const signal = stop.signal;
-  // Each probe gets a signal of its own, aborted from here: no AbortSignal.any per probe on the run's
-  // signal, where Node would keep an entry per probe until the run ends (or forever, for a caller's signal).
-  const running = new Set<AbortController>();
-  signal.addEventListener('abort', () => {
-    for (const controller of running) controller.abort(signal.reason);
-  });
+  let running = 0;
   const finished: ProbeReport[] = [];
   let next = 0;
   // Set from a probe's callback; a holder so the loop below re-reads it after each wait.
@@ -72,11 +67,12 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
   const waitForNews = (): Promise<void> => new Promise<void>((resolve) => (wake = resolve));
 
   const launch = (): void => {
-    while (running.size + finished.length < concurrency && next < list.length && !signal.aborted && !failure.raised) {
+    while (running + finished.length < concurrency && next < list.length && !signal.aborted && !failure.raised) {
       const target = list[next++]!;
-      const own = new AbortController();
-      running.add(own);
-      const perTarget: ProbeOptions = { ...shared, signal: own.signal };
+      // Its own signal, following the run's (followAbort: one listener on the run's signal for all of them).
+      const own = followAbort(signal);
+      running++;
+      const perTarget: ProbeOptions = { ...shared, signal: own.controller.signal };
       if (onStep) perTarget.onStep = (step) => onStep(target, step);
       Promise.resolve()
         .then(() => probeOne(target, perTarget))
@@ -91,7 +87,8 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
           },
         )
         .finally(() => {
-          running.delete(own);
+          own.release();
+          running--;
           launch();
           notify();
         });
@@ -108,12 +105,12 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
         continue;
       }
       if (failure.raised) throw failure.error;
-      if (running.size === 0 && (next >= list.length || signal.aborted)) return;
+      if (running === 0 && (next >= list.length || signal.aborted)) return;
       await waitForNews();
     }
   } finally {
     stop.abort();
     release();
-    while (running.size > 0) await waitForNews();
+    while (running > 0) await waitForNews();
   }
 }

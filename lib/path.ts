@@ -156,21 +156,19 @@ export async function walkPath(
       tls = await tlsStep(held.transport, { sni, dialled: sni ?? target.host, ...budget.stepBound(), signal: budget.signal, secureContext: budget.trust.secureContext() });
       record(tls.step);
       outcome.tls = tls.info;
-      if (!tls.socket) {
-        beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
-        return outcome;
-      }
       held.socket = tls.socket;
     }
     // Over a path with a round trip worth filling, the request leaves before the certificate is judged and
-    // the client handshakes start, so that CPU work runs while the server answers. On a fast path it goes
-    // first: there is nothing to overlap, and the HTTP step's time stays the server's, not the judge's.
-    // Either way the judgement is in before PPP.
-    const overlap = tls !== null && tls.step.durationMs >= OVERLAP_FROM_MS;
-    if (tls && !overlap) beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
-    const calling = httpAndSstp(target, held.socket ?? held.transport, budget, record, outcome);
-    if (tls && overlap) beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
-    const call = await calling;
+    // the client handshakes start, so that CPU work runs while the server answers. On a fast path the
+    // judgement goes first: there is nothing to overlap, and the HTTP step's time stays the server's, not
+    // the judge's. Either way the judgement is in before PPP.
+    const stream = held.socket ?? held.transport;
+    const requestFirst = tls !== null && tls.socket !== null && tls.step.durationMs >= OVERLAP_FROM_MS;
+    const sentFirst = requestFirst ? httpAndSstp(target, stream, budget, record, outcome) : null;
+    // Also after a failed handshake: the certificate, if one came, is judged all the same.
+    if (tls) beside.push(...startBesidePath(target, route, sni, budget, session, tls, outcome));
+    if (tls && !tls.socket) return outcome;
+    const call = await (sentFirst ?? httpAndSstp(target, stream, budget, record, outcome));
     if (!call) return outcome;
     held.channel = call.channel;
     await insideTheCall(call.channel, call.sstp, tls, sni ?? target.host, budget, session, record, outcome);

@@ -157,6 +157,20 @@ t.test('--shard: the shards of a list cover it exactly once; an empty shard is n
   t.match(empty.stderr, /shard 3\/3 of 2 target\(s\) is empty/);
 });
 
+t.test('a fleet run keeps the heap near its live size, unless the user gave a heap flag; one target leaves it alone', async (t) => {
+  const [first, second] = await closedPorts(2);
+  const debug = { DEBUG: 'sstp-probe:cli', DEBUG_COLORS: '0' };
+  const fleet = await runBin([first!, second!, '--json', ...FAST], debug);
+  t.equal(fleet.code, 1, 'both targets refused: exit 1');
+  t.match(fleet.stderr, /heap: the old generation grows to at most 1\.5 times its live size/, 'the fleet run sets the heap growth');
+  const own = await runBin([first!, second!, '--json', ...FAST], { ...debug, NODE_OPTIONS: '--max-old-space-size=512' });
+  t.match(own.stderr, /heap: left to the flag given \(--max-old-space-size\)/, "the user's own heap flag wins");
+  t.notMatch(own.stderr, /grows to at most/, 'and nothing is set over it');
+  const single = await runBin([first!, '--json', ...FAST], debug);
+  t.equal(single.code, 1);
+  t.notMatch(single.stderr, /heap:/, 'a single probe leaves the heap alone');
+});
+
 t.test('a single target keeps the single-target output: pretty JSON, not NDJSON', async (t) => {
   const [closed] = await closedPorts(1);
   const run = await runBin([closed!, '--json', ...FAST]);

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,6 +150,28 @@ t.test('cancelling through an AbortSignal stops the probe and closes its socket'
   t.same(report.findings.filter((f) => f.severity === 'error'), [], 'no server cause from a cancellation');
   await server.waitFor((e) => e.type === 'close');
   t.pass('the server saw the connection close');
+});
+
+t.test('many probe() calls on one signal: each is cancelled by it, no listener warning, nothing left on it after', async (t) => {
+  const server = await start(t, 'sstp-silent');
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): number => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', onWarning);
+  t.teardown(() => void process.off('warning', onWarning));
+  const controller = new AbortController();
+  const calls = 12;
+  const pending = Array.from({ length: calls }, () =>
+    probe(server.address, { stepTimeoutMs: 30_000, timeoutMs: 60_000, signal: controller.signal, trustedCaPems: server.trustedCaPems }),
+  );
+  t.equal(getEventListeners(controller.signal, 'abort').length, 1, 'one listener on the signal for all the probes');
+  const reachedSstp = (): boolean => server.events.filter((event) => event.type === 'sstp').length >= calls;
+  await server.waitFor(reachedSstp, 20_000);
+  controller.abort();
+  const reports = await Promise.all(pending);
+  t.same(reports.map((report) => stepOf(report, 'sstp').code), Array(calls).fill('cancelled'), 'every probe is cancelled at the SSTP step');
+  t.same(getEventListeners(controller.signal, 'abort'), [], 'no listener left on the signal');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(warnings.filter((warning) => warning.includes('MaxListeners')), [], 'no MaxListenersExceededWarning with 12 probes on one signal');
 });
 
 t.test('SNI: the host name by default, none for an IP literal, none with sni=null, a given name with sni', async (t) => {

@@ -15,7 +15,7 @@ const HOLDING: Scenario = { name: 'holding', summary: 'accepts, then says nothin
 t.test('serve: SIGTERM during probes cancels them and exits 0 within 2 s', async (t) => {
   const server = await start(t, HOLDING);
   const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', '--timeout', '120000', '--step-timeout', '120000'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DEBUG: 'sstp-probe:cli', DEBUG_COLORS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => {
@@ -46,6 +46,7 @@ t.test('serve: SIGTERM during probes cancels them and exits 0 within 2 s', async
   t.equal(code, 0, stderr);
   t.ok(elapsed < 2000, `exited ${Math.round(elapsed)} ms after SIGTERM`);
   t.match(stderr, /stopped/);
+  t.match(stderr, /heap: the old generation grows to at most 1\.5 times its live size/, 'the exporter keeps its heap near its live size');
   const answers = await Promise.all(probes);
   t.ok(answers.every((answer) => answer.status === 503 || answer.status === 0), 'the probes in flight were cancelled, not answered as if complete');
 });

@@ -34,8 +34,26 @@ export function mainHandshake(tls: Pick<TlsInfo, 'protocol' | 'cipher'>): Client
   return { basis: 'main', code: 'connected', protocol: tls.protocol, cipher: tls.cipher, alert: null, detail: 'the probe\'s own handshake used a version and suite this client offers', durationMs: 0 };
 }
 
-/** The TLS client context of a profile: its versions, suites, groups and signature algorithms, nothing else. */
+/** Built once per profile for the process: a fleet makes one handshake per profile and target, all alike. */
+const contexts = new WeakMap<ClientProfile, SecureContext | Error>();
+
+/** The TLS client context of a profile (built on first use); throws what OpenSSL said if it cannot be built. */
 export function profileContext(profile: ClientProfile): SecureContext {
+  let context = contexts.get(profile);
+  if (!context) {
+    try {
+      context = buildProfileContext(profile);
+    } catch (error) {
+      context = error instanceof Error ? error : new Error(String(error));
+    }
+    contexts.set(profile, context);
+  }
+  if (context instanceof Error) throw context;
+  return context;
+}
+
+/** Its versions, suites, groups and signature algorithms, nothing else. */
+function buildProfileContext(profile: ClientProfile): SecureContext {
   return createSecureContext({
     minVersion: profile.minVersion,
     maxVersion: profile.maxVersion,

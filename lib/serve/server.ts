@@ -3,6 +3,7 @@ import type { ProbeReport, Target } from '../types.js';
 import { probe as runProbe, DEFAULT_TIMEOUT_MS, type ProbeOptions } from '../probe.js';
 import { prepareTrust } from '../trust.js';
 import { UsageError } from '../errors.js';
+import { followAbort } from '../endings.js';
 import { chooseProxy } from '../proxy/select.js';
 import { VERSION } from '../version.js';
 import { PROMETHEUS_CONTENT_TYPE, renderFamilies, renderPrometheus } from '../report/prometheus.js';
@@ -72,13 +73,11 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
   const ownTimeoutMs = shared.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   const counters: Counters = { probes: { success: 0, failure: 0 }, errors: 0, refused: new Map(), inFlight: 0 };
-  const running = new Set<AbortController>();
+  // Aborted on close, and with the caller's signal. Each scrape's probe follows it with a signal of its own
+  // (followAbort, not AbortSignal.any, which would leave an entry per scrape on this long-lived signal).
+  const exporterLife = followAbort(shared.signal);
   const settled = new Set<Promise<void>>();
   let closing = false;
-  const cancelAll = (): void => {
-    for (const controller of running) controller.abort(shared.signal?.reason);
-  };
-  shared.signal?.addEventListener('abort', cancelAll, { once: true });
 
   const refuse = (res: ServerResponse, status: number, reason: string, why: string, headers: Record<string, string> = {}): void => {
     counters.refused.set(why, (counters.refused.get(why) ?? 0) + 1);
@@ -93,16 +92,12 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
     if (counters.inFlight >= maxConcurrent) {
       return refuse(res, 503, `too many probes at once (--max-concurrent ${maxConcurrent}): try again`, 'busy', { 'retry-after': '1' });
     }
-    // Its own signal, not AbortSignal.any with the shared one: Node keeps an entry per any() call on a
-    // long-lived source, one per scrape for the exporter's lifetime. cancelAll() follows the shared one.
-    const controller = new AbortController();
-    if (shared.signal?.aborted) controller.abort(shared.signal.reason);
+    const { controller, release } = followAbort(exporterLife.controller.signal);
     // The scraper gave up (or the connection dropped): the probe's answer has nobody to go to.
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
     const signal = controller.signal;
-    running.add(controller);
     counters.inFlight++;
     try {
       let report: ProbeReport;
@@ -121,7 +116,7 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
       send(res, 200, PROMETHEUS_CONTENT_TYPE, renderPrometheus(report));
     } finally {
       counters.inFlight--;
-      running.delete(controller);
+      release();
     }
   };
 
@@ -185,9 +180,9 @@ export async function serve(options: ServeOptions = {}): Promise<Exporter> {
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
-      shared.signal?.removeEventListener('abort', cancelAll);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const controller of running) controller.abort();
+      exporterLife.controller.abort();
+      exporterLife.release();
       // Cancelled probes answer 503 and release their sockets; a stuck one does not hold shutdown.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.allSettled([...settled]), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
