@@ -15,7 +15,7 @@ import { mapBounded } from './map-bounded.js';
 
 import { walkPath, type Budget, type PathOutcome, type PathSession, type Route } from './path.js';
 import { walkConnections } from './connections.js';
-import type { ConfiguredBindingHashes } from './steps/ppp.js';
+import type { ConfiguredBindingHashes } from './steps/call-connected.js';
 import { UsageError } from './errors.js';
 import { normalizeThumbprint } from './diagnose/thumbprint.js';
 import { validateClients, validateProbeOptions } from './probe-options.js';

@@ -10,25 +10,26 @@
 //
 // Secrets (password, HLAK, nonce, MAC) stay inside: results and log lines carry names and sizes only.
 import { AUTH_PROTOCOL_NAMES, type AuthInfo, type CertificateInfo, type PppInfo, type StepResult } from '../types.js';
-import {
-  MESSAGE_TYPE,
-  callDisconnectAck,
-  dataPacket,
-  echoResponse,
-  statusInfoText,
-  type SstpPacket,
-} from '../codec/sstp.js';
+import { MESSAGE_TYPE, callDisconnectAck, dataPacket, echoResponse, type SstpPacket } from '../codec/sstp.js';
 import { PPP_PROTOCOLS, chapCodeName, decodePppFrame, lcpCodeName, papCodeName, pppProtocolName } from '../codec/ppp.js';
-import { HASH_PROTOCOL_IDS, buildCallConnected, certificateHash, chooseBindingHash, type BindingHash } from '../auth/crypto-binding.js';
+import type { BindingHash } from '../auth/crypto-binding.js';
 import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-client.js';
 import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
-import { reportedStatuses, type SstpChannel } from './sstp.js';
+import {
+  DEFAULT_BINDING_WAIT_MS,
+  awaitBindingVerdict,
+  describeStatuses,
+  hashLabel,
+  sendCallConnected,
+  type BindingInput,
+  type ConfiguredBindingHashes,
+  type PppChannel,
+  type SentBinding,
+  type SstpCallState,
+} from './call-connected.js';
 import { cancelledFromOutside, readEnding } from '../endings.js';
 import type { ReadFailure } from '../net/stream-reader.js';
 import { finishStep, skippedStep } from './result.js';
-
-/** What the session needs from the SSTP channel (SstpChannel in the probe). */
-export type PppChannel = Pick<SstpChannel, 'send' | 'readPacket'>;
 
 export interface PppSessionOptions {
   /** Bound for one phase (LCP, then authentication), asked at the start of each so the probe's deadline counts. */
@@ -38,11 +39,8 @@ export interface PppSessionOptions {
   enumerateAuth?: boolean;
   /** Present only when the caller decided the credentials may be sent to this server. */
   credentials?: PppCredentials | null;
-  /**
-   * What the crypto binding needs: the Ack's hash bitmask and nonce, and the leaf certificate DER seen in TLS,
-   * or (plain HTTP to an offloaded RRAS) the certificate hashes the administrator gave.
-   */
-  binding?: ({ hashBitmask: number; nonce: Buffer } & ({ leafDer: Buffer } | { configured: ConfiguredBindingHashes })) | null;
+  /** What the crypto binding needs (see BindingInput). */
+  binding?: BindingInput | null;
   /** How long to wait for an Abort after Call Connected (default 1 500 ms, never more than a step). */
   bindingWaitMs?: number;
   log?: (message: string) => void;
@@ -50,9 +48,6 @@ export interface PppSessionOptions {
   /** Called with the ppp step as soon as it is decided (for live progress); the outcome carries it too. */
   onPppStep?: (step: StepResult) => void;
 }
-
-/** Where the SSTP call stands after PPP: still open (leave with Call Disconnect), aborted by the server, or gone. */
-export type SstpCallState = 'open' | 'aborted' | 'closed';
 
 export interface PppSessionOutcome {
   ppp: StepResult;
@@ -62,8 +57,6 @@ export interface PppSessionOutcome {
   authInfo: AuthInfo | null;
   sstp: SstpCallState;
 }
-
-export const DEFAULT_BINDING_WAIT_MS = 1_500;
 
 /** Why a phase ended early, in step-code terms. */
 interface Interruption {
@@ -86,12 +79,6 @@ export async function pppSession(channel: PppChannel, options: PppSessionOptions
   const goodbye = session.engine.terminate();
   if (session.call === 'open') sendFrames(session, goodbye);
   return assembleOutcome(session);
-}
-
-/** Certificate hashes to bind to when there is no TLS to read one from (uppercase hex). */
-export interface ConfiguredBindingHashes {
-  sha1?: string;
-  sha256?: string;
 }
 
 export interface PppPathInput {
@@ -194,13 +181,6 @@ export function credentialRefusal(input: CredentialSafetyInput): string | null {
 
 
 // ---- the pieces of the session ------------------------------------------------------------------
-
-/** The Call Connected sent (or not) for a successful login, and the certificate hash it binds. */
-interface SentBinding {
-  hash: BindingHash;
-  certHash: string;
-  sent: boolean;
-}
 
 /** One PPP session: what it was given (read-only), then what it has learned so far. */
 interface Session {
@@ -417,58 +397,6 @@ function controlDuringPpp(channel: PppChannel, packet: Extract<SstpPacket, { kin
   }
 }
 
-function sendCallConnected(channel: PppChannel, engine: PppClient, input: PppSessionOptions['binding']): SentBinding | null {
-  if (!input) return null;
-  const configured = 'configured' in input ? input.configured : null;
-  // With configured hashes, only a hash both the Ack offers and the administrator gave can be bound.
-  const offered = configured ? input.hashBitmask & ((configured.sha1 ? HASH_PROTOCOL_IDS.sha1 : 0) | (configured.sha256 ? HASH_PROTOCOL_IDS.sha256 : 0)) : input.hashBitmask;
-  const hash = chooseBindingHash(offered);
-  if (hash === null) return null;
-  const certHash = 'leafDer' in input ? certificateHash(input.leafDer, hash).toString('hex').toUpperCase() : input.configured[hash]!.toUpperCase();
-  const hlak = engine.hlak();
-  if (hlak === null) return { hash, certHash, sent: false };
-  try {
-    // MS-SSTP §3.2.5.2: sent as soon as PPP authentication succeeded, keyed with the HLAK.
-    const message = buildCallConnected({ hashProtocol: hash, nonce: input.nonce, hlak, certHash: Buffer.from(certHash, 'hex') });
-    channel.send(message, `CALL_CONNECTED (${hashLabel(hash)} binding)`);
-    return { hash, certHash, sent: true };
-  } finally {
-    hlak.fill(0);
-  }
-}
-
-async function awaitBindingVerdict(
-  channel: PppChannel,
-  engine: PppClient,
-  windowMs: number,
-  signal: AbortSignal | undefined,
-  sendFrames: (frames: Buffer[]) => void,
-): Promise<{ result: 'accepted' | 'rejected'; detail: string | null; state: SstpCallState; cancelled: boolean }> {
-  const deadline = Date.now() + windowMs;
-  for (;;) {
-    const read = await channel.readPacket(Math.max(0, deadline - Date.now()), signal);
-    if (!read.ok) {
-      if (read.reason === 'timeout') return { result: 'accepted', detail: null, state: 'open', cancelled: false };
-      if (read.reason === 'aborted') return { result: 'accepted', detail: null, state: 'open', cancelled: true };
-      return { result: 'rejected', detail: 'the server closed the connection right after Call Connected', state: 'closed', cancelled: false };
-    }
-    const packet = read.value;
-    if (packet.kind === 'data') {
-      // The network phase (IPCP) goes on; the engine answers only what LCP requires (Echo).
-      sendFrames(engine.receive(packet.payload).send);
-      continue;
-    }
-    if (packet.messageType === MESSAGE_TYPE.CALL_ABORT) {
-      return { result: 'rejected', detail: `the server answered Call Connected with Call Abort${describeStatuses(packet)}`, state: 'aborted', cancelled: false };
-    }
-    if (packet.messageType === MESSAGE_TYPE.CALL_DISCONNECT) {
-      channel.send(callDisconnectAck(), 'CALL_DISCONNECT_ACK');
-      return { result: 'rejected', detail: `the server answered Call Connected with Call Disconnect${describeStatuses(packet)}`, state: 'closed', cancelled: false };
-    }
-    if (packet.messageType === MESSAGE_TYPE.ECHO_REQUEST) channel.send(echoResponse(), 'ECHO_RESPONSE');
-  }
-}
-
 function pppOutcome(session: Session): StepResult {
   const { engine, pppStarted: startedAt } = session;
   const result = engine.result();
@@ -535,20 +463,11 @@ function authOutcome(
   }
 }
 
-function hashLabel(hash: BindingHash): string {
-  return hash === 'sha256' ? 'SHA-256' : 'SHA-1';
-}
-
 function readFailure(read: { reason: ReadFailure; error: Error | null }, phase: string, timeoutMs: number, signal: AbortSignal | undefined, startedAt: number): Interruption {
   const ended = readEnding(read, { timeoutMs, signal, startedAt, awaited: `no answer during ${phase}`, instead: `during ${phase}`, notUnit: `SSTP (during ${phase})` });
   // The wait here is the step's own or what is left of the overall deadline; which one is not known here.
   if (ended.kind === 'timeout') return { code: 'timeout', detail: `no answer during ${phase} within ${Math.round(timeoutMs)} ms` };
   return { code: ended.kind === 'reset' ? 'closed' : ended.kind, detail: ended.detail };
-}
-
-function describeStatuses(packet: SstpPacket): string {
-  const statuses = reportedStatuses(packet);
-  return statuses.length === 0 ? '' : `: ${statuses.map(statusInfoText).join('; ')}`;
 }
 
 /** `LCP Configure-Request`, `CHAP Response`...: protocol and code only, never the content. */
