@@ -43,7 +43,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // Node 22.1+: keep V8's compiled code of our modules and the dependencies between runs (Node's own cache
   // directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off). Older Node has no such call.
   (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  const [{ runCli }, v8] = await Promise.all([import('../cli/cli.js'), import('node:v8')]);
+  const { runCli } = await import('../cli/cli.js');
   const code = await runCli(argv, {
     stdout,
     stderr: process.stderr,
@@ -51,7 +51,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     signal: controller.signal,
     stdoutClosed: stdoutClosed.signal,
     stdin: process.stdin,
-    setV8Flags: (flags) => v8.setFlagsFromString(flags),
+    ownsProcess: true,
   });
   process.exitCode = code;
   // Everything the run had to say is written: once it has reached the terminal or the pipe, the process ends.

@@ -41,8 +41,8 @@ export interface CliIo {
   stdoutClosed?: AbortSignal;
   /** Read by `--targets -` and `--password-stdin`; on a terminal, raw mode hides a typed password. */
   stdin?: AsyncIterable<string | Buffer> & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
-  /** The process's V8 flags, set for long runs (many targets, the exporter); only the bin passes it. */
-  setV8Flags?(flags: string): void;
+  /** True from the bin: long runs (many targets, the exporter) may then set the process's V8 flags. */
+  ownsProcess?: boolean;
 }
 
 /** The signal every probe of a run listens to: Ctrl-C or a closed stdout. */

@@ -1,11 +1,12 @@
+import { setFlagsFromString } from 'node:v8';
 import createDebug from 'debug';
 
 const log = createDebug('sstp-probe:cli');
 
 /** What a long run needs of the process it runs in. */
 export interface ProcessTuning {
-  /** The process's V8 flags (v8.setFlagsFromString); only the bin passes it, an embedding process keeps its own. */
-  setV8Flags?(flags: string): void;
+  /** True from the bin: the process is the CLI's own. A process that embeds the CLI keeps its V8 flags. */
+  ownsProcess?: boolean;
   env?: Record<string, string | undefined>;
 }
 
@@ -17,13 +18,13 @@ export interface ProcessTuning {
  * A heap flag of the user's own (on the command line, or --max-old-space-size in NODE_OPTIONS) wins.
  */
 export function keepHeapNearLiveSize(tuning: ProcessTuning, execArgv: readonly string[] = process.execArgv): void {
-  if (!tuning.setV8Flags) return;
+  if (!tuning.ownsProcess) return;
   const given = [...execArgv, tuning.env?.NODE_OPTIONS ?? ''].join(' ').replace(/_/g, '-');
   const own = /--(?:heap-growing-percent|max-old-space-size|max-heap-size)\b/.exec(given);
   if (own) {
     log('heap: left to the flag given (%s)', own[0]);
     return;
   }
-  tuning.setV8Flags('--heap-growing-percent=50');
+  setFlagsFromString('--heap-growing-percent=50');
   log('heap: the old generation grows to at most 1.5 times its live size (--heap-growing-percent=50)');
 }

@@ -17,8 +17,8 @@ export interface MonitorIo {
   signal?: AbortSignal;
   /** NODE_OPTIONS is read here: a heap flag of the user's own is left alone. */
   env?: Record<string, string | undefined>;
-  /** The process's V8 flags, set for the exporter's long run; only the bin passes it. */
-  setV8Flags?(flags: string): void;
+  /** True from the bin: the exporter's long run may then set the process's V8 flags. */
+  ownsProcess?: boolean;
 }
 
 /** Where `serve` listens: an explicit host, or loopback when `--listen` names only a port. */

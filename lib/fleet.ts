@@ -69,10 +69,9 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
   const launch = (): void => {
     while (running + finished.length < concurrency && next < list.length && !signal.aborted && !failure.raised) {
       const target = list[next++]!;
-      // Its own signal, following the run's (followAbort: one listener on the run's signal for all of them).
-      const own = followAbort(signal);
       running++;
-      const perTarget: ProbeOptions = { ...shared, signal: own.controller.signal };
+      // probe() follows this signal through followAbort: one listener on it for every probe in flight.
+      const perTarget: ProbeOptions = { ...shared, signal };
       if (onStep) perTarget.onStep = (step) => onStep(target, step);
       Promise.resolve()
         .then(() => probeOne(target, perTarget))
@@ -87,7 +86,6 @@ async function* run(list: Target[], concurrency: number, options: FleetOptions):
           },
         )
         .finally(() => {
-          own.release();
           running--;
           launch();
           notify();

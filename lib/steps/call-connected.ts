@@ -4,10 +4,10 @@
 // accepts simply goes on, so the verdict is "no Abort within a short window".
 //
 // The HLAK is zeroed as soon as the message is built; nothing of it, nor of the nonce, leaves this module.
-import { MESSAGE_TYPE, callDisconnectAck, echoResponse, statusInfoText, type SstpPacket } from '../codec/sstp.js';
+import { MESSAGE_TYPE, callDisconnectAck, echoResponse } from '../codec/sstp.js';
 import { HASH_PROTOCOL_IDS, buildCallConnected, certificateHash, chooseBindingHash, type BindingHash } from '../auth/crypto-binding.js';
 import type { PppClient } from '../engine/ppp-client.js';
-import { reportedStatuses, type SstpChannel } from './sstp.js';
+import { describeStatuses, reportedStatuses, type SstpChannel } from './sstp.js';
 
 /** What the PPP session needs from the SSTP channel (SstpChannel in the probe). */
 export type PppChannel = Pick<SstpChannel, 'send' | 'readPacket'>;
@@ -90,11 +90,11 @@ export async function awaitBindingVerdict(
       continue;
     }
     if (packet.messageType === MESSAGE_TYPE.CALL_ABORT) {
-      return { result: 'rejected', detail: `the server answered Call Connected with Call Abort${describeStatuses(packet)}`, state: 'aborted', cancelled: false };
+      return { result: 'rejected', detail: `the server answered Call Connected with Call Abort${describeStatuses(reportedStatuses(packet))}`, state: 'aborted', cancelled: false };
     }
     if (packet.messageType === MESSAGE_TYPE.CALL_DISCONNECT) {
       channel.send(callDisconnectAck(), 'CALL_DISCONNECT_ACK');
-      return { result: 'rejected', detail: `the server answered Call Connected with Call Disconnect${describeStatuses(packet)}`, state: 'closed', cancelled: false };
+      return { result: 'rejected', detail: `the server answered Call Connected with Call Disconnect${describeStatuses(reportedStatuses(packet))}`, state: 'closed', cancelled: false };
     }
     if (packet.messageType === MESSAGE_TYPE.ECHO_REQUEST) channel.send(echoResponse(), 'ECHO_RESPONSE');
   }
@@ -102,10 +102,4 @@ export async function awaitBindingVerdict(
 
 export function hashLabel(hash: BindingHash): string {
   return hash === 'sha256' ? 'SHA-256' : 'SHA-1';
-}
-
-/** `: ATTRIB_STATUS_...` for the Status Info attributes a control packet carries, or nothing. */
-export function describeStatuses(packet: SstpPacket): string {
-  const statuses = reportedStatuses(packet);
-  return statuses.length === 0 ? '' : `: ${statuses.map(statusInfoText).join('; ')}`;
 }

@@ -15,10 +15,10 @@ import { PPP_PROTOCOLS, chapCodeName, decodePppFrame, lcpCodeName, papCodeName, 
 import type { BindingHash } from '../auth/crypto-binding.js';
 import { PppClient, type PppCredentials, type PppEvent } from '../engine/ppp-client.js';
 import { ekuVerdictOf, validityState } from '../cert/verdicts.js';
+import { describeStatuses, reportedStatuses } from './sstp.js';
 import {
   DEFAULT_BINDING_WAIT_MS,
   awaitBindingVerdict,
-  describeStatuses,
   hashLabel,
   sendCallConnected,
   type BindingInput,
@@ -383,11 +383,11 @@ function reportedAuthInfo(session: Session, engineAuth: AuthInfo): AuthInfo {
 function controlDuringPpp(channel: PppChannel, packet: Extract<SstpPacket, { kind: 'control' }>): { interruption: Interruption; state: SstpCallState } | null {
   switch (packet.messageType) {
     case MESSAGE_TYPE.CALL_ABORT:
-      return { interruption: { code: 'abort', detail: `the server aborted the SSTP call (Call Abort${describeStatuses(packet)})` }, state: 'aborted' };
+      return { interruption: { code: 'abort', detail: `the server aborted the SSTP call (Call Abort${describeStatuses(reportedStatuses(packet))})` }, state: 'aborted' };
     case MESSAGE_TYPE.CALL_DISCONNECT:
       // MS-SSTP §3.2.5.3: the receiver of Call Disconnect acknowledges it.
       channel.send(callDisconnectAck(), 'CALL_DISCONNECT_ACK');
-      return { interruption: { code: 'closed', detail: `the server ended the SSTP call (Call Disconnect${describeStatuses(packet)})` }, state: 'closed' };
+      return { interruption: { code: 'closed', detail: `the server ended the SSTP call (Call Disconnect${describeStatuses(reportedStatuses(packet))})` }, state: 'closed' };
     case MESSAGE_TYPE.ECHO_REQUEST:
       // Answering the server's keep-alive is allowed at any time; only sending one ourselves is not.
       channel.send(echoResponse(), 'ECHO_RESPONSE');

@@ -174,7 +174,8 @@ export function reportedStatuses(packet: SstpPacket): SstpStatusInfo[] {
   }));
 }
 
-function describeStatuses(statuses: SstpStatusInfo[]): string {
+/** `: ATTRIB_...: STATUS_...; ...` for reported Status Info attributes, or nothing when there are none. */
+export function describeStatuses(statuses: SstpStatusInfo[]): string {
   if (statuses.length === 0) return '';
   return `: ${statuses.map(statusInfoText).join('; ')}`;
 }
